@@ -1,0 +1,13 @@
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { type Envelope, serializeEnvelope } from "../domain/envelope.ts";
+
+/**
+ * One SQS client per execution environment. The endpoint comes from the SDK's own settings
+ * (AWS_ENDPOINT_URL_SQS locally), so this code is the same on Lambda and locally.
+ */
+const sqs = new SQSClient({});
+
+/** Resolves once SQS has durably stored the envelope; rejects if it has not. */
+export async function enqueue(queueUrl: string, envelope: Envelope): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: serializeEnvelope(envelope) }));
+}

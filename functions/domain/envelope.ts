@@ -1,0 +1,93 @@
+import type { InboundDelivery } from "./inbound-delivery.ts";
+
+/** A request that could not be accepted, kept whole with the reason for a person to inspect. */
+export interface RejectedRequest {
+  rejectionId: string;
+  /** Which route received it (a key of the topology's routes). */
+  route: string;
+  receivedAt: string;
+  httpStatus: number;
+  errorCode: number;
+  reason: string;
+  request: {
+    method: string;
+    path: string;
+    rawQueryString: string;
+    headers: Record<string, string>;
+    sourceIp: string;
+    /** The body exactly as received, base64; cut at the body limit (see bodyTruncated). */
+    bodyBase64: string;
+    bodyBytes: number;
+    bodyTruncated: boolean;
+  };
+  /** The fields, when the body could be read. */
+  fields?: Record<string, string>;
+}
+
+/** What travels on the queue: one message per received request. */
+export type Envelope =
+  | { kind: "inbound-sms"; version: 1; delivery: InboundDelivery }
+  | { kind: "rejected-request"; version: 1; rejected: RejectedRequest };
+
+export class MalformedEnvelopeError extends Error {
+  override name = "MalformedEnvelopeError";
+}
+
+/**
+ * JSON for an SQS message body. Characters above U+FFFF (emoji) are written as \u escapes:
+ * real SQS accepts them, but some stand-ins do not, and the escaped form is the same JSON.
+ */
+export function serializeEnvelope(envelope: Envelope): string {
+  return JSON.stringify(envelope).replace(
+    /[\u{10000}-\u{10FFFF}]/gu,
+    (astral) => `\\u${astral.charCodeAt(0).toString(16)}\\u${astral.charCodeAt(1).toString(16)}`,
+  );
+}
+
+/** Reads a queued envelope; anything that is not one is a poison message and throws. */
+export function parseEnvelope(body: string): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new MalformedEnvelopeError("message body is not JSON");
+  }
+  if (!isRecord(parsed) || parsed.version !== 1) throw new MalformedEnvelopeError("not a version 1 envelope");
+  if (parsed.kind === "inbound-sms" && isInboundDelivery(parsed.delivery)) return parsed as Envelope;
+  if (parsed.kind === "rejected-request" && isRejectedRequest(parsed.rejected)) return parsed as Envelope;
+  throw new MalformedEnvelopeError(`envelope of kind ${String(parsed.kind)} is missing required parts`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function hasStrings(value: Record<string, unknown>, ...names: string[]): boolean {
+  return names.every((name) => typeof value[name] === "string");
+}
+
+function isInboundDelivery(value: unknown): boolean {
+  if (!isRecord(value) || !hasStrings(value, "deliveryId", "receivedAt") || !isRecord(value.sms)) return false;
+  const { sms } = value;
+  return (
+    isRecord(sms.sender) &&
+    isRecord(sms.recipient) &&
+    hasStrings(sms.sender, "e164", "asSent") &&
+    hasStrings(sms.recipient, "e164", "asSent") &&
+    hasStrings(sms, "body", "prefix", "text", "charset", "format") &&
+    isRecord(sms.fields) &&
+    isRecord(sms.undecodable) &&
+    Array.isArray(sms.flags) &&
+    !Number.isNaN(Date.parse(value.receivedAt as string))
+  );
+}
+
+function isRejectedRequest(value: unknown): boolean {
+  return (
+    isRecord(value) &&
+    hasStrings(value, "rejectionId", "route", "receivedAt", "reason") &&
+    typeof value.httpStatus === "number" &&
+    typeof value.errorCode === "number" &&
+    isRecord(value.request)
+  );
+}

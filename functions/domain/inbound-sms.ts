@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { splitBody } from "./message-prefix.ts";
+import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
+import { resultCodes } from "./tobetext-result.ts";
+
+/** Something a person should look at on an otherwise accepted message. */
+export type InboundFlag = "UNKNOWN_PREFIX" | "UNDECODABLE_BYTES";
+
+/** The fields of one inbound-SMS request, decoded. */
+export interface InboundFields {
+  /** Every field received, name as sent. */
+  fields: Record<string, string>;
+  /** Fields whose bytes decode as nothing: name → base64 of the bytes received. */
+  undecodable: Record<string, string>;
+  charset: string;
+  format: string;
+}
+
+/** An inbound SMS that passed validation, ready to be queued. */
+export interface InboundSms extends InboundFields {
+  sender: PhoneNumber;
+  recipient: PhoneNumber;
+  /** Body as received: prefix and text. */
+  body: string;
+  prefix: string;
+  text: string;
+  flags: InboundFlag[];
+}
+
+export interface InboundRules {
+  /** Prefixes the customer bought from ToBeText. */
+  prefixes: readonly string[];
+  /** E.164 receiving numbers accepted; empty accepts any valid number. */
+  receivingNumbers: ReadonlySet<string>;
+}
+
+/** Why a request cannot be accepted, in ToBeText's terms. */
+export interface Rejection {
+  errorCode: number;
+  reason: string;
+}
+
+export type Acceptance = { accepted: true; sms: InboundSms } | { accepted: false; rejection: Rejection };
+
+/**
+ * Accepts an inbound SMS: SendNum and RecvNum must be phone numbers (RecvNum one of the
+ * customer's, when those are configured) and Body must have text; Body is then split into
+ * the customer's prefix and the message. Field names are matched ignoring case.
+ */
+export function acceptInboundSms(input: InboundFields, rules: InboundRules): Acceptance {
+  const sendNum = fieldIgnoringCase(input.fields, "SendNum");
+  const recvNum = fieldIgnoringCase(input.fields, "RecvNum");
+  const body = fieldIgnoringCase(input.fields, "Body");
+
+  const sender = sendNum === undefined ? undefined : parsePhoneNumber(sendNum);
+  if (!sender) return rejected(resultCodes.badPhoneNumber, describeBadNumber("SendNum", sendNum));
+  const recipient = recvNum === undefined ? undefined : parsePhoneNumber(recvNum);
+  if (!recipient) return rejected(resultCodes.badPhoneNumber, describeBadNumber("RecvNum", recvNum));
+  if (rules.receivingNumbers.size > 0 && !rules.receivingNumbers.has(recipient.e164)) {
+    return rejected(resultCodes.badPhoneNumber, "RecvNum is not one of this receiver's numbers");
+  }
+  if (body === undefined || body.trim() === "") {
+    return rejected(resultCodes.badBody, body === undefined ? "Body is missing" : "Body is empty");
+  }
+
+  const { prefix, text } = splitBody(body, rules.prefixes);
+  const flags: InboundFlag[] = [];
+  if (prefix === "") flags.push("UNKNOWN_PREFIX");
+  if (Object.keys(input.undecodable).length > 0) flags.push("UNDECODABLE_BYTES");
+  return { accepted: true, sms: { ...input, sender, recipient, body, prefix, text, flags } };
+}
+
+/**
+ * What makes two deliveries "the same SMS": sender, receiving number and Body. ToBeText's
+ * retries repeat exactly these; numbers are compared in E.164 so formatting cannot split them.
+ */
+export function fingerprintOf(sms: Pick<InboundSms, "sender" | "recipient" | "body">): string {
+  return createHash("sha256")
+    .update(JSON.stringify([sms.sender.e164, sms.recipient.e164, sms.body]))
+    .digest("hex");
+}
+
+export function fieldIgnoringCase(fields: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  const key = Object.keys(fields).find((candidate) => candidate.toLowerCase() === wanted);
+  return key === undefined ? undefined : fields[key];
+}
+
+function rejected(errorCode: number, reason: string): Acceptance {
+  return { accepted: false, rejection: { errorCode, reason } };
+}
+
+function describeBadNumber(field: string, value: string | undefined): string {
+  if (value === undefined) return `${field} is missing`;
+  if (value.trim() === "") return `${field} is empty`;
+  return `${field} is not a valid phone number`;
+}

@@ -1,0 +1,26 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+
+/** A phone number as it was sent, with its E.164 form. */
+export interface PhoneNumber {
+  asSent: string;
+  e164: string;
+}
+
+/**
+ * Reads a phone number the way ToBeText and Korean senders write it: `010-1234-5678`,
+ * `01012345678`, `821012345678`, `+821012345678`, `0082 10 ...` are one number. Numbers without
+ * a country code are read as Korean. Returns undefined when the number is not a valid one.
+ */
+export function parsePhoneNumber(asSent: string): PhoneNumber | undefined {
+  const trimmed = asSent.trim();
+  if (trimmed === "") return undefined;
+  const candidates = [trimmed];
+  // An international call prefix ("00") in place of "+": libphonenumber reads it only from KR's own prefixes.
+  const digits = trimmed.replace(/[\s().-]/g, "");
+  if (/^00\d+$/.test(digits)) candidates.push(`+${digits.slice(2)}`);
+  for (const candidate of candidates) {
+    const parsed = parsePhoneNumberFromString(candidate, "KR");
+    if (parsed?.isValid()) return { asSent, e164: parsed.number };
+  }
+  return undefined;
+}

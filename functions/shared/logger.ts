@@ -1,0 +1,65 @@
+/**
+ * The one logger and metrics module: structured JSON lines on stdout, which Lambda ships to
+ * CloudWatch Logs. Phone numbers and message text are personal data; call `maskPhone` /
+ * `describeText` before logging them at info level, and put raw values only in debug entries.
+ */
+import { settingNames } from "../../infra/topology.ts";
+import { oneOfSetting } from "./settings.ts";
+
+const levels = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof levels)[number];
+
+const threshold = levels.indexOf(oneOfSetting(settingNames.logLevel, levels, "info"));
+
+export type LogFields = Record<string, unknown>;
+
+function write(level: Exclude<LogLevel, "silent">, message: string, fields: LogFields): void {
+  if (levels.indexOf(level) < threshold) return;
+  const entry = { level, message, time: new Date().toISOString(), ...fields };
+  const line = JSON.stringify(entry, (_key, value) => (value instanceof Error ? describeError(value) : value));
+  if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+}
+
+function describeError(error: Error): LogFields {
+  return { name: error.name, message: error.message, stack: error.stack };
+}
+
+export const logger = {
+  debug: (message: string, fields: LogFields = {}) => write("debug", message, fields),
+  info: (message: string, fields: LogFields = {}) => write("info", message, fields),
+  warn: (message: string, fields: LogFields = {}) => write("warn", message, fields),
+  error: (message: string, fields: LogFields = {}) => write("error", message, fields),
+};
+
+/** Keeps the country code and last two digits: enough to tell numbers apart in a log, not to call one. */
+export function maskPhone(phone: string | undefined): string | undefined {
+  if (!phone) return phone;
+  const digits = phone.replace(/\D/g, "");
+  if (digits.length <= 4) return "*".repeat(digits.length);
+  return `${phone.startsWith("+") ? "+" : ""}${digits.slice(0, 2)}${"*".repeat(digits.length - 4)}${digits.slice(-2)}`;
+}
+
+/** Length only: message text never reaches an info-level log. */
+export function describeText(text: string | undefined): { length: number } {
+  return { length: text?.length ?? 0 };
+}
+
+/**
+ * CloudWatch embedded metric format: one log line that CloudWatch turns into metrics,
+ * without an API call on the request path.
+ */
+export function emitMetric(name: string, value = 1, dimensions: Record<string, string> = {}): void {
+  if (process.env.METRICS_DISABLED === "true") return;
+  const line = {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        { Namespace: "ToBeTextReceiver", Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: name, Unit: "Count" }] },
+      ],
+    },
+    ...dimensions,
+    [name]: value,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}

@@ -1,0 +1,464 @@
+/**
+ * Turns a ToBeText request (form-urlencoded, multipart or JSON, in UTF-8, EUC-KR or CP949,
+ * percent-encoded or raw) into named text fields. Korean text must arrive intact whatever the
+ * sender did, and bytes that are text in no supported charset are kept, never dropped or
+ * replaced with U+FFFD: the charset decision is made here on raw bytes, not by a parser.
+ */
+import { isAscii } from "node:buffer";
+import busboy from "busboy";
+import iconv from "iconv-lite";
+
+export interface RawRequest {
+  /** The Content-Type header as received. */
+  contentType: string | undefined;
+  /** The raw body bytes (empty Buffer when none). */
+  body: Buffer;
+  /** As received, e.g. "a=1&b=%ED%95%9C" ("" when none). */
+  rawQueryString: string;
+}
+
+/**
+ * What a value was decoded as. "euc-kr" only when declared as such and the bytes decode
+ * cleanly; detection answers "cp949" since it is the superset.
+ */
+export type TextCharset = "utf-8" | "euc-kr" | "cp949" | "ascii";
+
+export interface DecodedFields {
+  /** Every field received, name as sent → text. First occurrence of a name wins. Query-string fields are included; a body field of the same name wins over the query one. */
+  fields: Record<string, string>;
+  /** Only for values whose bytes decode as nothing in any supported charset: name → base64 of the exact bytes received. The matching entry in `fields` then holds a best-effort latin1 rendering (never U+FFFD). */
+  undecodable: Record<string, string>;
+  /** How the body was framed. */
+  format: "form-urlencoded" | "multipart" | "json" | "query-only" | "empty";
+  /** The charset the text fields were decoded with (the one used by most non-ASCII fields; "ascii" when all were ASCII). */
+  charset: TextCharset;
+}
+
+export class UnreadableRequestError extends Error {
+  override name = "UnreadableRequestError";
+}
+
+/** A ToBeText message has 7 fields and an LMS at most 2,000 bytes: these bounds are generous. */
+const maxMultipartParts = 100;
+const maxValueBytes = 1024 * 1024;
+
+type FieldText = { text: string; charset: TextCharset } | { text: string; charset: "undecodable"; base64: string };
+
+interface ReceivedField {
+  name: string;
+  value: FieldText;
+}
+
+type BodyFormat = Exclude<DecodedFields["format"], "query-only">;
+
+export async function decodeRequestFields(request: RawRequest): Promise<DecodedFields> {
+  const body = await readBody(request.body, request.contentType);
+  // API Gateway passes the query string still percent-encoded; any raw non-ASCII left in the string is already text.
+  const queryFields = readUrlEncoded(Buffer.from(request.rawQueryString, "utf8"), undefined);
+
+  const merged = firstOccurrences(body.fields);
+  for (const [name, value] of firstOccurrences(queryFields)) {
+    if (!merged.has(name)) merged.set(name, value);
+  }
+
+  const entries = [...merged];
+  return {
+    fields: Object.fromEntries(entries.map(([name, value]) => [name, value.text])),
+    undecodable: Object.fromEntries(
+      entries.flatMap(([name, value]) => (value.charset === "undecodable" ? [[name, value.base64]] : [])),
+    ),
+    format: body.format === "empty" && queryFields.length > 0 ? "query-only" : body.format,
+    charset: predominantCharset(merged.values()),
+  };
+}
+
+/** Case-insensitive look-up: ToBeText spells the same field `CKey` and `Ckey`. Returns the value of the first field whose name matches ignoring case. */
+export function fieldValue(fields: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [fieldName, value] of Object.entries(fields)) {
+    if (fieldName.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+async function readBody(
+  body: Buffer,
+  contentTypeHeader: string | undefined,
+): Promise<{ format: BodyFormat; fields: ReceivedField[] }> {
+  if (body.length === 0) return { format: "empty", fields: [] };
+
+  const contentType = parseContentType(contentTypeHeader);
+  const mediaType = contentType?.mediaType;
+  const declared = declaredCharset(contentType?.params.get("charset"));
+
+  // The provider's Java and curl samples send forms that may arrive without a usable Content-Type.
+  const sniffedForm = (mediaType === undefined || mediaType === "text/plain") && looksLikeForm(body);
+  if (mediaType === "application/x-www-form-urlencoded" || sniffedForm) {
+    return { format: "form-urlencoded", fields: readUrlEncoded(body, declared) };
+  }
+  if (mediaType === "multipart/form-data" && contentType !== undefined && contentTypeHeader !== undefined) {
+    return { format: "multipart", fields: await readMultipart(body, contentTypeHeader, contentType, declared) };
+  }
+  if (mediaType === "application/json" || (mediaType !== undefined && /^application\/[^/]+\+json$/.test(mediaType))) {
+    return { format: "json", fields: readJson(body) };
+  }
+  throw new UnreadableRequestError(`unsupported content type ${mediaType?.slice(0, 100) ?? "(none)"}`);
+}
+
+function firstOccurrences(fields: ReceivedField[]): Map<string, FieldText> {
+  const byName = new Map<string, FieldText>();
+  for (const { name, value } of fields) {
+    if (!byName.has(name)) byName.set(name, value);
+  }
+  return byName;
+}
+
+/** Ties go to the charset seen first. All-undecodable also answers "ascii": no charset decoded anything. */
+function predominantCharset(values: Iterable<FieldText>): TextCharset {
+  const counts = new Map<TextCharset, number>();
+  for (const { charset } of values) {
+    if (charset !== "ascii" && charset !== "undecodable") counts.set(charset, (counts.get(charset) ?? 0) + 1);
+  }
+  let best: TextCharset = "ascii";
+  let bestCount = 0;
+  for (const [charset, count] of counts) {
+    if (count > bestCount) {
+      best = charset;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content-Type and charsets
+
+interface ContentType {
+  /** Lower case, e.g. "multipart/form-data". */
+  mediaType: string;
+  /** Parameter names in lower case, values unquoted. */
+  params: Map<string, string>;
+}
+
+function parseContentType(header: string | undefined): ContentType | undefined {
+  if (header === undefined) return undefined;
+  // Neither boundaries nor charset names may contain ";", so a plain split is enough.
+  const [typePart = "", ...paramParts] = header.split(";");
+  const mediaType = typePart.trim().toLowerCase();
+  if (mediaType === "") return undefined;
+  const params = new Map<string, string>();
+  for (const part of paramParts) {
+    const equals = part.indexOf("=");
+    if (equals === -1) continue;
+    const name = part.slice(0, equals).trim().toLowerCase();
+    if (!params.has(name)) params.set(name, unquote(part.slice(equals + 1).trim()));
+  }
+  return { mediaType, params };
+}
+
+function unquote(value: string): string {
+  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
+  return value.slice(1, -1).replace(/\\(.)/g, "$1");
+}
+
+/** The charsets a sender may declare that we decode; any other declaration is ignored and detection decides. */
+type DeclaredCharset = "utf-8" | "euc-kr" | "cp949";
+
+function declaredCharset(label: string | undefined): DeclaredCharset | undefined {
+  switch (label?.trim().toLowerCase()) {
+    case "utf-8":
+    case "utf8":
+      return "utf-8";
+    case "euc-kr":
+    case "euckr":
+    case "ks_c_5601-1987":
+    case "ks_c_5601":
+      return "euc-kr";
+    case "cp949":
+    case "x-windows-949":
+    case "ms949":
+    case "windows-949":
+      return "cp949";
+    default:
+      return undefined;
+  }
+}
+
+// ignoreBOM keeps a leading EF BB BF as U+FEFF: a value must not lose bytes silently.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function decodeText(bytes: Buffer, declared: DeclaredCharset | undefined): FieldText {
+  if (isAscii(bytes)) return { text: bytes.toString("latin1"), charset: "ascii" };
+  const attempts: DeclaredCharset[] = declared === undefined ? ["utf-8", "cp949"] : [declared, "utf-8", "cp949"];
+  for (const charset of attempts) {
+    const text = charset === "utf-8" ? decodeUtf8Strictly(bytes) : decodeCp949Strictly(bytes);
+    if (text !== undefined) return { text, charset };
+  }
+  return { text: bytes.toString("latin1"), charset: "undecodable", base64: bytes.toString("base64") };
+}
+
+function decodeUtf8Strictly(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * iconv-lite, not TextDecoder("euc-kr"), which lacks CP949's extra syllables (똠 is 8C 63).
+ * iconv-lite has no fatal mode, so a decode is clean only if it has no U+FFFD and encodes back
+ * to the very same bytes. EUC-KR is decoded this way too: CP949 is its superset.
+ */
+function decodeCp949Strictly(bytes: Buffer): string | undefined {
+  const text = iconv.decode(bytes, "cp949");
+  if (text.includes("\uFFFD")) return undefined;
+  return iconv.encode(text, "cp949").equals(bytes) ? text : undefined;
+}
+
+/** Field names are ASCII in practice; an odd one keeps its best-effort rendering. */
+function decodeName(bytes: Buffer, declared: DeclaredCharset | undefined): string {
+  return decodeText(bytes, declared).text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// application/x-www-form-urlencoded, parsed on bytes so raw EUC-KR or UTF-8 survive
+
+const ampersand = 0x26;
+const equalsSign = 0x3d;
+const plusSign = 0x2b;
+const percentSign = 0x25;
+const space = 0x20;
+
+function readUrlEncoded(bytes: Buffer, declared: DeclaredCharset | undefined): ReceivedField[] {
+  const fields: ReceivedField[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const ampersandAt = bytes.indexOf(ampersand, start);
+    const end = ampersandAt === -1 ? bytes.length : ampersandAt;
+    if (end > start) {
+      const segment = bytes.subarray(start, end);
+      const equalsAt = segment.indexOf(equalsSign);
+      const rawName = equalsAt === -1 ? segment : segment.subarray(0, equalsAt);
+      const rawValue = equalsAt === -1 ? Buffer.alloc(0) : segment.subarray(equalsAt + 1);
+      fields.push({
+        name: decodeName(percentDecode(rawName), declared),
+        value: decodeText(percentDecode(rawValue), declared),
+      });
+    }
+    start = end + 1;
+  }
+  return fields;
+}
+
+/** `+` → space, `%XX` → that byte; a malformed `%` sequence is kept as it came. */
+function percentDecode(bytes: Buffer): Buffer {
+  const decoded = Buffer.alloc(bytes.length);
+  let length = 0;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (byte === plusSign) {
+      decoded[length++] = space;
+      continue;
+    }
+    if (byte === percentSign) {
+      const high = hexDigitValue(bytes[index + 1]);
+      const low = hexDigitValue(bytes[index + 2]);
+      if (high !== undefined && low !== undefined) {
+        decoded[length++] = high * 16 + low;
+        index += 2;
+        continue;
+      }
+    }
+    decoded[length++] = byte ?? 0;
+  }
+  return decoded.subarray(0, length);
+}
+
+function hexDigitValue(byte: number | undefined): number | undefined {
+  if (byte === undefined) return undefined;
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return undefined;
+}
+
+/** Every `&`-separated segment starts with a plain name and `=`: rules out prose, JSON and XML. */
+const formSegment = /^[^\s\p{Cc}=&{}<>"]+=/u;
+
+function looksLikeForm(body: Buffer): boolean {
+  const segments = body
+    .toString("latin1")
+    .split("&")
+    .filter((segment) => segment.length > 0);
+  return segments.length > 0 && segments.every((segment) => formSegment.test(segment));
+}
+
+// ---------------------------------------------------------------------------------------------
+// multipart/form-data
+
+interface RawPart {
+  name: string;
+  /** undefined when busboy handed back text it had decoded itself, so the bytes are gone. */
+  bytes: Buffer | undefined;
+}
+
+async function readMultipart(
+  body: Buffer,
+  contentTypeHeader: string,
+  contentType: ContentType,
+  bodyDeclared: DeclaredCharset | undefined,
+): Promise<ReceivedField[]> {
+  const parts = await splitWithBusboy(body, contentTypeHeader);
+
+  // busboy decodes a part that declares its own charset itself, with no way to opt out: utf-8
+  // turns bad bytes into U+FFFD, and any other charset comes back undefined. Those parts take
+  // their bytes, and every part its declared charset, from our own scan of the same body.
+  const scanned = scanFormDataParts(body, contentType.params.get("boundary") ?? "");
+  const needsScan = scanned.some((part) => part.charsetLabel !== undefined) || parts.some((part) => !part.bytes);
+  if (needsScan && scanned.length !== parts.length) {
+    throw new UnreadableRequestError("multipart parts could not be read consistently");
+  }
+
+  return parts.map((part, index) => {
+    const scan = needsScan ? scanned[index] : undefined;
+    const bytes = scan?.charsetLabel !== undefined || part.bytes === undefined ? scan?.bytes : part.bytes;
+    if (bytes === undefined) throw new UnreadableRequestError("multipart part could not be read");
+    const declared = declaredCharset(scan?.charsetLabel) ?? bodyDeclared;
+    return { name: decodeName(Buffer.from(part.name, "latin1"), declared), value: decodeText(bytes, declared) };
+  });
+}
+
+/** Parts in body order, with names and values as latin1 text, i.e. their exact bytes. */
+function splitWithBusboy(body: Buffer, contentTypeHeader: string): Promise<RawPart[]> {
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string) => reject(new UnreadableRequestError(reason));
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { "content-type": contentTypeHeader.trim() },
+        defCharset: "latin1",
+        defParamCharset: "latin1",
+        // busboy reports a limit once that many parts or bytes were read, even if nothing more
+        // follows: one above our maximum makes the report mean "too many".
+        limits: { parts: maxMultipartParts + 1, fieldSize: maxValueBytes + 1, fileSize: maxValueBytes + 1 },
+      });
+    } catch {
+      fail("multipart content type without a usable boundary");
+      return;
+    }
+
+    const parts: RawPart[] = [];
+    const fileReads: Promise<void>[] = [];
+    parser.on("field", (name, value: string | undefined, info) => {
+      if (info.valueTruncated) fail(`multipart value larger than ${maxValueBytes} bytes`);
+      parts.push({ name: name ?? "", bytes: isByteString(value) ? Buffer.from(value, "latin1") : undefined });
+    });
+    // ToBeText sends only text, but a part with a filename is still a field to us.
+    parser.on("file", (name, stream) => {
+      const part: RawPart = { name: name ?? "", bytes: undefined };
+      parts.push(part);
+      const chunks: Buffer[] = [];
+      fileReads.push(
+        new Promise((done) => {
+          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("limit", () => fail(`multipart value larger than ${maxValueBytes} bytes`));
+          stream.on("end", () => {
+            part.bytes = Buffer.concat(chunks);
+          });
+          stream.on("error", () => fail("truncated multipart body"));
+          stream.on("close", () => done());
+        }),
+      );
+    });
+    parser.on("partsLimit", () => fail(`more than ${maxMultipartParts} multipart parts`));
+    parser.on("error", () => fail("malformed or truncated multipart body"));
+    parser.on("close", () => {
+      void Promise.all(fileReads).then(() => resolve(parts));
+    });
+    parser.end(body);
+  });
+}
+
+function isByteString(value: string | undefined): value is string {
+  return value !== undefined && !/[^\u0000-\u00ff]/.test(value);
+}
+
+interface ScannedPart {
+  /** The charset parameter of the part's own Content-Type, as written. */
+  charsetLabel: string | undefined;
+  bytes: Buffer;
+}
+
+/**
+ * The parts busboy emits (those with a form-data Content-Disposition), cut out of the body
+ * the way busboy frames them. Only used where busboy cannot give the bytes; it validates.
+ */
+function scanFormDataParts(body: Buffer, boundary: string): ScannedPart[] {
+  // Like busboy, a leading CRLF lets the first delimiter match without a preamble.
+  const framed = Buffer.concat([Buffer.from("\r\n"), body]);
+  const delimiter = Buffer.from(`\r\n--${boundary}`, "latin1");
+  const parts: ScannedPart[] = [];
+  let delimiterAt = framed.indexOf(delimiter);
+  while (delimiterAt !== -1) {
+    const afterDelimiter = delimiterAt + delimiter.length;
+    if (framed.subarray(afterDelimiter, afterDelimiter + 2).toString("latin1") !== "\r\n") break;
+    const headersEnd = framed.indexOf("\r\n\r\n", afterDelimiter);
+    if (headersEnd === -1) break;
+    const nextDelimiterAt = framed.indexOf(delimiter, headersEnd + 4);
+    if (nextDelimiterAt === -1) break;
+    const headers = partHeaders(framed.subarray(afterDelimiter + 2, headersEnd).toString("latin1"));
+    const disposition = headers.get("content-disposition")?.split(";")[0]?.trim().toLowerCase();
+    if (disposition === "form-data") {
+      parts.push({
+        charsetLabel: parseContentType(headers.get("content-type"))?.params.get("charset"),
+        bytes: framed.subarray(headersEnd + 4, nextDelimiterAt),
+      });
+    }
+    delimiterAt = nextDelimiterAt;
+  }
+  return parts;
+}
+
+/** Header name in lower case → first value. */
+function partHeaders(block: string): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const line of block.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon === -1) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!headers.has(name)) headers.set(name, line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+// ---------------------------------------------------------------------------------------------
+// application/json
+
+function readJson(body: Buffer): ReceivedField[] {
+  // JSON is UTF-8 by definition (RFC 8259); a BOM is tolerated.
+  const text = decodeUtf8Strictly(body);
+  if (text === undefined) throw new UnreadableRequestError("JSON body is not valid UTF-8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch {
+    throw new UnreadableRequestError("invalid JSON body");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UnreadableRequestError("JSON body is not an object");
+  }
+  return Object.entries(parsed).map(([name, value]) => ({ name, value: jsonText(jsonValueText(value)) }));
+}
+
+/** null becomes "" rather than the word "null", which could pass for a real value. */
+function jsonValueText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === null) return "";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+function jsonText(text: string): FieldText {
+  return { text, charset: /^\p{ASCII}*$/u.test(text) ? "ascii" : "utf-8" };
+}

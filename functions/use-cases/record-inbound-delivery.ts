@@ -1,0 +1,69 @@
+import {
+  countDelivery,
+  type DedupeWindow,
+  decideMessage,
+  type InboundDelivery,
+  type InboundMessageRecord,
+} from "../domain/inbound-delivery.ts";
+import { fingerprintOf } from "../domain/inbound-sms.ts";
+
+/** What recording a delivery needs from storage; adapters/inbound-store.ts provides it. */
+export interface InboundMessagePorts {
+  /** The message a delivery was already assigned to, if it was processed before. */
+  findAssignedMessage(deliveryId: string): Promise<string | undefined>;
+  rememberAssignment(deliveryId: string, messageId: string, keepUntil: Date): Promise<void>;
+  updateWindow(fingerprint: string, change: (current: DedupeWindow | undefined) => DedupeWindow | undefined, keepUntil: Date): Promise<void>;
+  updateMessage(
+    messageId: string,
+    change: (current: InboundMessageRecord | undefined) => InboundMessageRecord | undefined,
+  ): Promise<InboundMessageRecord | undefined>;
+}
+
+export interface RecordedDelivery {
+  messageId: string;
+  /** False when this delivery was already counted (an SQS redelivery). */
+  counted: boolean;
+  /** True when it was counted on a message that other deliveries had already made: a retry or repeat. */
+  duplicate: boolean;
+  record: InboundMessageRecord | undefined;
+}
+
+/**
+ * Records one delivery of an inbound SMS exactly once: a delivery with the same sender,
+ * receiving number and Body as one that opened a dedupe window is counted on that message;
+ * otherwise it starts a new message. Running it again for the same delivery changes nothing.
+ */
+export async function recordInboundDelivery(
+  delivery: InboundDelivery,
+  ports: InboundMessagePorts,
+  dedupeWindowMs: number,
+): Promise<RecordedDelivery> {
+  const fingerprint = fingerprintOf(delivery.sms);
+  // Markers and windows outlive the window by a day, so late SQS redeliveries still find them.
+  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + 24 * 3600_000);
+
+  let messageId = await ports.findAssignedMessage(delivery.deliveryId);
+  if (messageId === undefined) {
+    let decided = delivery.deliveryId;
+    await ports.updateWindow(
+      fingerprint,
+      (current) => {
+        const decision = decideMessage(current, delivery, dedupeWindowMs);
+        decided = decision.messageId;
+        return decision.openWindow;
+      },
+      keepUntil,
+    );
+    messageId = decided;
+    await ports.rememberAssignment(delivery.deliveryId, messageId, keepUntil);
+  }
+
+  let counted = false;
+  const assignedId = messageId;
+  const record = await ports.updateMessage(assignedId, (current) => {
+    const next = countDelivery(current, delivery, assignedId, fingerprint);
+    counted = next !== undefined;
+    return next;
+  });
+  return { messageId, counted, duplicate: counted && (record?.deliveryCount ?? 0) > 1, record };
+}

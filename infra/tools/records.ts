@@ -1,0 +1,155 @@
+/**
+ * `npm run records`: the stored inbound SMS, newest first, through the DynamoDB API.
+ *
+ *   npm run records                       readable table, from the running local stack
+ *   npm run records -- --json             one JSON object a line
+ *   npm run records -- --sender 010-1234-5678 | --recipient 01012345678 | --limit 20
+ *   npm run records -- --rejected         requests that could not be accepted, with the reason
+ *   npm run records -- --table NAME       a deployed table (AWS credentials and region from the environment)
+ */
+import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, paginateQuery, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
+import { localCredentials } from "../local/stand-ins.ts";
+import { readLocalState } from "../local/state.ts";
+import { tables } from "../topology.ts";
+
+const { values: options } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    sender: { type: "string" },
+    recipient: { type: "string" },
+    rejected: { type: "boolean", default: false },
+    table: { type: "string" },
+    limit: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (options.help) {
+  console.log(
+    "usage: npm run records -- [--json] [--sender NUMBER | --recipient NUMBER] [--rejected] [--limit N] [--table NAME]",
+  );
+  process.exit(0);
+}
+
+type Item = Record<string, unknown>;
+const tableId = options.rejected ? "rejectedRequests" : "inboundMessages";
+const { client, tableName } = await connect();
+const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : Number(options.limit);
+const items = (await readItems()).slice(0, limit);
+
+if (options.json) {
+  for (const item of items) {
+    const { revision: _revision, ...record } = item;
+    process.stdout.write(`${JSON.stringify(record)}\n`);
+  }
+} else if (items.length === 0) {
+  console.log(`no records in ${tableName}`);
+} else {
+  printTable(items);
+}
+client.destroy();
+
+async function connect(): Promise<{ client: DynamoDBDocumentClient; tableName: string }> {
+  const tableSetting = tables[tableId].nameSetting;
+  const explicitTable = options.table ?? process.env[tableSetting];
+  if (explicitTable) {
+    return { client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: explicitTable };
+  }
+  const local = await readLocalState();
+  if (!local) {
+    console.error(
+      `No local stack is running (start one with npm start), and no table was named:\n` +
+        `for a deployed stack pass --table NAME (or set ${tableSetting}) with AWS credentials and AWS_REGION set.`,
+    );
+    process.exit(2);
+  }
+  const tableName = local.tableNames[tableId];
+  if (!tableName) throw new Error(`the local stack has no ${tableId} table`);
+  const dynamo = new DynamoDBClient({ endpoint: local.dynamoDbEndpoint, region: local.region, credentials: localCredentials });
+  return { client: DynamoDBDocumentClient.from(dynamo), tableName };
+}
+
+async function readItems(): Promise<Item[]> {
+  const byNumber = options.rejected ? undefined : indexQuery();
+  const pages = byNumber
+    ? paginateQuery({ client }, { TableName: tableName, ScanIndexForward: false, ...byNumber })
+    : paginateScan({ client }, { TableName: tableName });
+  const items: Item[] = [];
+  for await (const page of pages) {
+    items.push(...(page.Items ?? []));
+    if (byNumber && items.length >= limit) break;
+  }
+  const timeOf = (item: Item) => String(item.firstArrivalAt ?? item.receivedAt ?? "");
+  return byNumber ? items : items.sort((a, b) => timeOf(b).localeCompare(timeOf(a)));
+}
+
+/** --sender / --recipient: a Query on the index, never a Scan; the number may be written any usual way. */
+function indexQuery() {
+  const [attribute, value] = options.sender
+    ? ["sender", options.sender]
+    : options.recipient
+      ? ["recipient", options.recipient]
+      : [];
+  if (!attribute || value === undefined) return undefined;
+  const number = parsePhoneNumber(value);
+  if (!number) {
+    console.error(`${value} is not a phone number`);
+    process.exit(2);
+  }
+  const index = tables.inboundMessages.indexes.find((candidate) => candidate.partitionKey === attribute);
+  return {
+    IndexName: index?.name,
+    KeyConditionExpression: "#number = :number",
+    ExpressionAttributeNames: { "#number": attribute },
+    ExpressionAttributeValues: { ":number": number.e164 },
+  };
+}
+
+function printTable(rows: Item[]): void {
+  const columns = options.rejected
+    ? [
+        ["received", (item: Item) => String(item.receivedAt)],
+        ["route", (item: Item) => String(item.route)],
+        ["status", (item: Item) => String(item.httpStatus)],
+        ["code", (item: Item) => String(item.errorCode)],
+        ["reason", (item: Item) => clip(String(item.reason), 60)],
+        ["id", (item: Item) => String(item.rejectionId)],
+      ]
+    : [
+        ["first arrival", (item: Item) => String(item.firstArrivalAt)],
+        ["sender", (item: Item) => String(item.sender)],
+        ["recipient", (item: Item) => String(item.recipient)],
+        ["prefix", (item: Item) => String(item.prefix)],
+        ["text", (item: Item) => clip(String(item.text), 40)],
+        ["deliveries", (item: Item) => String(item.deliveryCount)],
+        ["last arrival", (item: Item) => String(item.lastArrivalAt)],
+        ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
+      ];
+  const cells = rows.map((row) => columns.map(([, read]) => (read as (item: Item) => string)(row)));
+  const headers = columns.map(([title]) => title as string);
+  const widths = headers.map((header, i) => Math.max(displayWidth(header), ...cells.map((row) => displayWidth(row[i] ?? ""))));
+  const line = (values: string[]) => values.map((value, i) => pad(value, widths[i] ?? 0)).join("  ").trimEnd();
+  console.log(line(headers));
+  console.log(widths.map((width) => "-".repeat(width)).join("  "));
+  for (const row of cells) console.log(line(row));
+  console.log(`\n${rows.length} record(s) in ${tableName}`);
+}
+
+function clip(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, " ");
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/** Korean syllables take two columns in a terminal. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u.test(char) ? 2 : 1;
+  return width;
+}
+
+function pad(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
+}

@@ -1,0 +1,144 @@
+/**
+ * The one definition of this system's routes, queues, tables and settings.
+ *
+ * Plain data, no CDK or SDK imports: the CDK stack (infra/stack.ts) and the local
+ * stack (infra/local/) both read it, so what runs on a laptop and what runs on AWS
+ * cannot drift apart.
+ */
+
+/** Environment variables the functions read, the same names locally and on Lambda. */
+export const settingNames = {
+  prefixes: "TOBETEXT_PREFIXES",
+  receivingNumbers: "TOBETEXT_NUMBERS",
+  dedupeWindowSeconds: "DEDUPE_WINDOW_SECONDS",
+  logLevel: "LOG_LEVEL",
+} as const;
+
+/** Defaults for the user-facing settings; the README's configuration table is built from these. */
+export const settingDefaults = {
+  [settingNames.prefixes]: "",
+  [settingNames.receivingNumbers]: "",
+  // ToBeText retries an unconfirmed delivery up to 3 times but does not say how far apart; the
+  // only timing it documents is its 3-30 minute status cycle. One hour covers that cycle twice
+  // over, and a merge is never lossy: the record counts every delivery. See README "Retries".
+  [settingNames.dedupeWindowSeconds]: "3600",
+  [settingNames.logLevel]: "info",
+} as const;
+
+export type QueueId = keyof typeof queues;
+export type TableId = keyof typeof tables;
+
+export interface QueueDefinition {
+  /** Environment variable through which functions learn this queue's URL. */
+  urlSetting: string;
+  /** Lambda timeout of the consumer is kept well below this (see processor). */
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message is moved to the dead-letter queue. */
+  maxReceiveCount: number;
+  /** Event source mapping: records per invocation. */
+  batchSize: number;
+  /** Event source mapping: how long to gather a batch. */
+  maxBatchingWindowSeconds: number;
+  /** Event source mapping: concurrent invocations at most. */
+  maximumConcurrency: number;
+  /** Kept for inspection and redrive. */
+  deadLetterRetentionDays: number;
+}
+
+export const queues = {
+  inboundSms: {
+    urlSetting: "INBOUND_QUEUE_URL",
+    // Six times the processor timeout, as AWS advises for SQS event sources.
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    maximumConcurrency: 5,
+    deadLetterRetentionDays: 14,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey?: string;
+}
+
+export interface TableDefinition {
+  /** Environment variable through which functions learn this table's name. */
+  nameSetting: string;
+  /** What a person finds in it, shown by `npm start` and in stack outputs. */
+  description: string;
+  partitionKey: string;
+  sortKey?: string;
+  indexes: readonly IndexDefinition[];
+  /** Set only where items are meant to expire. */
+  timeToLiveAttribute?: string;
+}
+
+export const tables = {
+  inboundMessages: {
+    nameSetting: "INBOUND_MESSAGES_TABLE",
+    description: "inbound SMS, one item per message (retries counted on it)",
+    partitionKey: "messageId",
+    indexes: [
+      { name: "bySender", partitionKey: "sender", sortKey: "firstArrivalAt" },
+      { name: "byRecipient", partitionKey: "recipient", sortKey: "firstArrivalAt" },
+    ],
+  },
+  dedupe: {
+    nameSetting: "DEDUPE_TABLE",
+    description: "dedupe windows and delivery markers (expire on their own)",
+    partitionKey: "key",
+    indexes: [],
+    timeToLiveAttribute: "expiresAtEpoch",
+  },
+  rejectedRequests: {
+    nameSetting: "REJECTED_REQUESTS_TABLE",
+    description: "requests that could not be accepted, with the reason",
+    partitionKey: "rejectionId",
+    indexes: [{ name: "byRoute", partitionKey: "route", sortKey: "receivedAt" }],
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type FunctionId = "inboundSms" | "processor";
+
+export interface RouteDefinition {
+  /** Path ToBeText posts to. Any method reaches the handler, so a wrong one gets a ToBeText-style 405. */
+  path: string;
+  /** Module (relative to the repository root) exporting `handler`. */
+  entry: string;
+  /** Queue the handler enqueues accepted and rejected requests to. */
+  queue: QueueId;
+  /** Words `npm start` and stack outputs use for this URL. */
+  label: string;
+}
+
+export const routes = {
+  inboundSms: {
+    path: "/inbound",
+    entry: "functions/inbound-sms/handler.ts",
+    queue: "inboundSms",
+    label: "inbound SMS",
+  },
+} as const satisfies Record<string, RouteDefinition>;
+
+export interface ConsumerDefinition {
+  entry: string;
+  queue: QueueId;
+  timeoutSeconds: number;
+}
+
+export const consumers = {
+  processor: {
+    entry: "functions/processor/handler.ts",
+    queue: "inboundSms",
+    timeoutSeconds: 10,
+  },
+} as const satisfies Record<string, ConsumerDefinition>;
+
+/** Request limits, enforced by the handlers and by the local HTTP front alike. */
+export const limits = {
+  /** ToBeText's longest message (LMS, 2,000 bytes) with its fields fits many times over. */
+  maxBodyBytes: 64 * 1024,
+} as const;
