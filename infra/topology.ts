@@ -52,7 +52,8 @@ export const queues = {
     visibilityTimeoutSeconds: 60,
     maxReceiveCount: 5,
     batchSize: 10,
-    maxBatchingWindowSeconds: 1,
+    // 0, the default: a batch goes as soon as messages are there; SMS volume never needs a wait to fill one.
+    maxBatchingWindowSeconds: 0,
     maximumConcurrency: 5,
     deadLetterRetentionDays: 14,
   },
@@ -141,4 +142,9 @@ export const consumers = {
 export const limits = {
   /** ToBeText's longest message (LMS, 2,000 bytes) with its fields fits many times over. */
   maxBodyBytes: 64 * 1024,
+  /**
+   * API Gateway's own payload limit, which the local front applies like API Gateway does. Bodies
+   * between the two limits reach the handler, which answers 413 and keeps what it received.
+   */
+  apiGatewayMaxBodyBytes: 10 * 1024 * 1024,
 } as const;

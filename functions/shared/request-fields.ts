@@ -315,7 +315,8 @@ async function readMultipart(
   // turns bad bytes into U+FFFD, and any other charset comes back undefined. Those parts take
   // their bytes, and every part its declared charset, from our own scan of the same body.
   const scanned = scanFormDataParts(body, contentType.params.get("boundary") ?? "");
-  const needsScan = scanned.some((part) => part.charsetLabel !== undefined) || parts.some((part) => !part.bytes);
+  const needsScan =
+    scanned.some((part) => part.charsetLabel !== undefined) || parts.some((part) => part.bytes === undefined);
   if (needsScan && scanned.length !== parts.length) {
     throw new UnreadableRequestError("multipart parts could not be read consistently");
   }
@@ -325,7 +326,9 @@ async function readMultipart(
     const bytes = scan?.charsetLabel !== undefined || part.bytes === undefined ? scan?.bytes : part.bytes;
     if (bytes === undefined) throw new UnreadableRequestError("multipart part could not be read");
     const declared = declaredCharset(scan?.charsetLabel) ?? bodyDeclared;
-    return { name: decodeName(Buffer.from(part.name, "latin1"), declared), value: decodeText(bytes, declared) };
+    // A name given as RFC 5987 `name*=` arrives already decoded by busboy.
+    const name = isByteString(part.name) ? decodeName(Buffer.from(part.name, "latin1"), declared) : part.name;
+    return { name, value: decodeText(bytes, declared) };
   });
 }
 
@@ -381,7 +384,7 @@ function splitWithBusboy(body: Buffer, contentTypeHeader: string): Promise<RawPa
 }
 
 function isByteString(value: string | undefined): value is string {
-  return value !== undefined && !/[^\u0000-\u00ff]/.test(value);
+  return value !== undefined && !/[\u0100-\uffff]/.test(value);
 }
 
 interface ScannedPart {

@@ -63,7 +63,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<Running
     handleRequest(request, response, { routesByPath, host, port, maxBodyBytes: options.maxBodyBytes }).catch(
       (error: unknown) => {
         // A client that went away mid-request needs no answer and no log line.
-        if (request.destroyed) return;
+        if ((error as { code?: unknown } | null)?.code === "ECONNRESET") return;
         console.error("[http-front] could not answer a request:", error);
         if (!response.headersSent) sendJson(response, 500, { message: "Internal Server Error" });
         else response.destroy();
@@ -326,7 +326,8 @@ function eventBody(
   contentEncoding: string | undefined,
 ): { body?: string; isBase64Encoded: boolean } {
   if (body.length === 0) return { isBase64Encoded: false };
-  if (isTextContentType(contentType) && !contentEncoding) return { body: body.toString("utf8"), isBase64Encoded: false };
+  if (isTextContentType(contentType) && !contentEncoding)
+    return { body: body.toString("utf8"), isBase64Encoded: false };
   return { body: body.toString("base64"), isBase64Encoded: true };
 }
 

@@ -17,6 +17,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { lambdaContext } from "./http-front.ts";
 
+// biome-ignore lint/suspicious/noConfusingVoidType: as in aws-lambda's SQSHandler, so handlers ending in a bare `return;` fit
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
 
 export interface PollerOptions {
@@ -57,7 +58,15 @@ export function startSqsPoller(options: PollerOptions): RunningPoller {
   if (!Number.isInteger(maximumConcurrency) || maximumConcurrency < 1) {
     throw new RangeError(`maximumConcurrency must be a positive whole number, got ${maximumConcurrency}`);
   }
-  const reportError = options.onError ?? ((error: unknown) => console.error(`[sqs-poller] ${queueUrl}:`, error));
+  const onError = options.onError ?? ((error: unknown) => console.error(`[sqs-poller] ${queueUrl}:`, error));
+  // A throwing onError must not end the loop: the poller has to keep running until stopped.
+  const reportError = (error: unknown) => {
+    try {
+      onError(error);
+    } catch (reportFailure) {
+      console.error(`[sqs-poller] ${queueUrl}: onError threw:`, reportFailure, "while reporting:", error);
+    }
+  };
 
   const stopping = new AbortController();
   const invocations = new Set<Promise<void>>();
@@ -255,7 +264,9 @@ function toLambdaMessageAttributes(attributes: Record<string, MessageAttributeVa
   for (const [name, attribute] of Object.entries(attributes)) {
     converted[name] = {
       ...(attribute.StringValue !== undefined ? { stringValue: attribute.StringValue } : {}),
-      ...(attribute.BinaryValue !== undefined ? { binaryValue: Buffer.from(attribute.BinaryValue).toString("base64") } : {}),
+      ...(attribute.BinaryValue !== undefined
+        ? { binaryValue: Buffer.from(attribute.BinaryValue).toString("base64") }
+        : {}),
       stringListValues: attribute.StringListValues ?? [],
       binaryListValues: (attribute.BinaryListValues ?? []).map((value) => Buffer.from(value).toString("base64")),
       dataType: attribute.DataType ?? "String",

@@ -62,6 +62,8 @@ export interface LocalStack {
   deadLetterQueueUrls: Record<QueueId, string>;
   /** Resolves when every poller has nothing in flight. */
   idle(): Promise<void>;
+  /** For fault tests: SQS goes away (connections refused), as in an outage. */
+  stopSqs(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -130,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       routes: localRoutes,
       port: options.port,
       host: options.host ?? "127.0.0.1",
-      maxBodyBytes: limits.maxBodyBytes,
+      maxBodyBytes: limits.apiGatewayMaxBodyBytes,
     });
     const baseUrl = front.url;
 
@@ -147,6 +149,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deadLetterQueueUrls: mapQueues(createdQueues, (queue) => queue.deadLetterUrl),
       idle: async () => {
         await Promise.all(pollers.map((poller) => poller.idle()));
+      },
+      stopSqs: async () => {
+        await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+        await sqsService.stop();
+        started.splice(started.indexOf(sqsService), 1);
       },
       stop,
     };

@@ -1,0 +1,116 @@
+/**
+ * Test access to a local stack: the same one `npm start` runs, in memory, on free ports.
+ * Requests go over HTTP; records are read back through the DynamoDB API.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { XMLParser } from "fast-xml-parser";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
+import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
+import type { TableId } from "../../infra/topology.ts";
+
+export interface TestPipeline {
+  stack: LocalStack;
+  post(url: string, body: Buffer | string, headers?: Record<string, string>): Promise<TestResponse>;
+  scan(table: TableId): Promise<Record<string, unknown>[]>;
+  /** Polls until `read` returns something `done` accepts; fails with the last value seen. */
+  eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T>;
+  /** Messages in the inbound queue, visible or in flight. */
+  queueDepth(): Promise<number>;
+  /** Messages in a queue's dead-letter queue (received, and left there). */
+  deadLetters(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The <ToBeTextResult> fields, when the answer is one. */
+  result: Record<string, string | number> | undefined;
+}
+
+const xml = new XMLParser({ parseTagValue: false });
+
+export async function startTestPipeline(options: Partial<LocalStackOptions> = {}): Promise<TestPipeline> {
+  const stack = await startLocalStack({ port: 0, ...options });
+  const dynamo = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }),
+  );
+  const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: localRegion, credentials: localCredentials });
+  return {
+    stack,
+    async post(url, body, headers = {}) {
+      const response = await fetch(url, { method: "POST", body: new Uint8Array(Buffer.from(body)), headers });
+      const text = await response.text();
+      const parsed = text.includes("<ToBeTextResult>") ? xml.parse(text) : undefined;
+      return { status: response.status, headers: response.headers, text, result: parsed?.ToBeTextResult };
+    },
+    async scan(table) {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of paginateScan({ client: dynamo }, { TableName: stack.tableNames[table], ConsistentRead: true })) {
+        items.push(...(page.Items ?? []));
+      }
+      return items;
+    },
+    async eventually(read, done, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let value = await read();
+      while (!done(value)) {
+        if (Date.now() > deadline) {
+          throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        value = await read();
+      }
+      return value;
+    },
+    async queueDepth() {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.queueUrls.inboundSms,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+    },
+    async deadLetters() {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stack.deadLetterQueueUrls.inboundSms,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          WaitTimeSeconds: 0,
+        }),
+      );
+      return (Messages ?? []).map((message) => message.Body ?? "");
+    },
+    async stop() {
+      dynamo.destroy();
+      sqs.destroy();
+      await stack.stop();
+    },
+  };
+}
+
+/** A urlencoded form body from raw bytes, the way curl -d and Java's writeBytes send it. */
+export const rawForm = (fields: [string, string | Buffer][]): Buffer =>
+  Buffer.concat(
+    fields.flatMap(([name, value], index) => [
+      Buffer.from(`${index === 0 ? "" : "&"}${name}=`),
+      typeof value === "string" ? Buffer.from(value, "utf8") : value,
+    ]),
+  );
+
+/** A multipart/form-data body as PHP's curl sends an array of fields. */
+export function multipartForm(fields: [string, string | Buffer][], boundary: string): Buffer {
+  const parts = fields.map(([name, value]) =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+      typeof value === "string" ? Buffer.from(value, "utf8") : value,
+      Buffer.from("\r\n"),
+    ]),
+  );
+  return Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+}
