@@ -30,7 +30,9 @@ export async function updateItem<T extends object>(
   maxAttempts = 12,
 ): Promise<T | undefined> {
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+    );
     const { [revisionAttribute]: revision, ...current } = Item ?? {};
     const next = change(Item === undefined ? undefined : (current as T));
     if (next === undefined) return Item === undefined ? undefined : (current as T);

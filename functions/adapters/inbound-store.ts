@@ -13,17 +13,19 @@ const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 /** DynamoDB behind recordInboundDelivery: messages in one table, windows and markers in the expiring dedupe table. */
 export function inboundMessageStore(tables: InboundTables): InboundMessagePorts {
   return {
-    async findAssignedMessage(deliveryId) {
+    async findAssignment(deliveryId) {
       const { Item } = await documentClient.send(
         new GetCommand({ TableName: tables.dedupe, Key: { key: `delivery#${deliveryId}` }, ConsistentRead: true }),
       );
-      return typeof Item?.messageId === "string" ? Item.messageId : undefined;
+      return typeof Item?.messageId === "string"
+        ? { messageId: Item.messageId, counted: Item.counted === true }
+        : undefined;
     },
-    async rememberAssignment(deliveryId, messageId, keepUntil) {
+    async rememberAssignment(deliveryId, { messageId, counted }, keepUntil) {
       await documentClient.send(
         new PutCommand({
           TableName: tables.dedupe,
-          Item: { key: `delivery#${deliveryId}`, messageId, expiresAtEpoch: epochSeconds(keepUntil) },
+          Item: { key: `delivery#${deliveryId}`, messageId, counted, expiresAtEpoch: epochSeconds(keepUntil) },
         }),
       );
     },

@@ -75,7 +75,8 @@ export function decideMessage(
 
 /**
  * Counts a delivery on its message's record, creating the record with the first delivery seen.
- * Returns undefined when the record already counts this delivery, so redelivery changes nothing.
+ * Returns undefined when the record lists this delivery already. (A delivery counted long ago
+ * may have left the capped list; recordInboundDelivery's marker catches those.)
  */
 export function countDelivery(
   current: InboundMessageRecord | undefined,

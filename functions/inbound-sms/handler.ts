@@ -8,7 +8,12 @@ import { resultCodes } from "../domain/tobetext-result.ts";
 import { describeText, emitMetric, logger, maskPhone } from "../shared/logger.ts";
 import { decodeRequestFields } from "../shared/request-fields.ts";
 import { listSetting, requiredSetting, SettingError } from "../shared/settings.ts";
-import { type EndpointContext, ToBeTextHttpError, tobetextEndpoint, tobetextResponse } from "../shared/tobetext-http.ts";
+import {
+  type EndpointContext,
+  ToBeTextHttpError,
+  tobetextEndpoint,
+  tobetextResponse,
+} from "../shared/tobetext-http.ts";
 
 const route = "inboundSms";
 const queueUrl = requiredSetting(queues[routes[route].queue].urlSetting);

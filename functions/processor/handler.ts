@@ -35,7 +35,10 @@ async function processRecord(record: SQSRecord): Promise<void> {
     }
     case "rejected-request":
       await keepRejectedRequest(tableNames.rejectedRequests, envelope.rejected);
-      logger.info("rejected request kept", { rejectionId: envelope.rejected.rejectionId, route: envelope.rejected.route });
+      logger.info("rejected request kept", {
+        rejectionId: envelope.rejected.rejectionId,
+        route: envelope.rejected.route,
+      });
       return;
   }
 }

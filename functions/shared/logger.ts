@@ -55,7 +55,11 @@ export function emitMetric(name: string, value = 1, dimensions: Record<string, s
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [
-        { Namespace: "ToBeTextReceiver", Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: name, Unit: "Count" }] },
+        {
+          Namespace: "ToBeTextReceiver",
+          Dimensions: [Object.keys(dimensions)],
+          Metrics: [{ Name: name, Unit: "Count" }],
+        },
       ],
     },
     ...dimensions,

@@ -33,7 +33,12 @@ export function positiveIntegerSetting(name: string, fallback: number, env: Env 
   return Number(raw);
 }
 
-export function oneOfSetting<T extends string>(name: string, allowed: readonly T[], fallback: T, env: Env = process.env): T {
+export function oneOfSetting<T extends string>(
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+  env: Env = process.env,
+): T {
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {

@@ -155,7 +155,8 @@ export function readRequest(event: APIGatewayProxyEventV2): ReceivedRequest {
     headers,
     sourceIp: event.requestContext?.http?.sourceIp ?? "",
     contentType: headers["content-type"],
-    body: event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"),
+    body:
+      event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"),
   };
 }
 

@@ -9,14 +9,23 @@ import { fingerprintOf } from "../domain/inbound-sms.ts";
 
 /** What recording a delivery needs from storage; adapters/inbound-store.ts provides it. */
 export interface InboundMessagePorts {
-  /** The message a delivery was already assigned to, if it was processed before. */
-  findAssignedMessage(deliveryId: string): Promise<string | undefined>;
-  rememberAssignment(deliveryId: string, messageId: string, keepUntil: Date): Promise<void>;
-  updateWindow(fingerprint: string, change: (current: DedupeWindow | undefined) => DedupeWindow | undefined, keepUntil: Date): Promise<void>;
+  /** The message a delivery was already assigned to, if it was processed before, and whether it was counted. */
+  findAssignment(deliveryId: string): Promise<DeliveryAssignment | undefined>;
+  rememberAssignment(deliveryId: string, assignment: DeliveryAssignment, keepUntil: Date): Promise<void>;
+  updateWindow(
+    fingerprint: string,
+    change: (current: DedupeWindow | undefined) => DedupeWindow | undefined,
+    keepUntil: Date,
+  ): Promise<void>;
   updateMessage(
     messageId: string,
     change: (current: InboundMessageRecord | undefined) => InboundMessageRecord | undefined,
   ): Promise<InboundMessageRecord | undefined>;
+}
+
+export interface DeliveryAssignment {
+  messageId: string;
+  counted: boolean;
 }
 
 export interface RecordedDelivery {
@@ -42,7 +51,12 @@ export async function recordInboundDelivery(
   // Markers and windows outlive the window by a day, so late SQS redeliveries still find them.
   const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + 24 * 3600_000);
 
-  let messageId = await ports.findAssignedMessage(delivery.deliveryId);
+  const assignment = await ports.findAssignment(delivery.deliveryId);
+  // Counted before: the marker says so even when the record no longer lists this delivery.
+  if (assignment?.counted)
+    return { messageId: assignment.messageId, counted: false, duplicate: false, record: undefined };
+
+  let messageId = assignment?.messageId;
   if (messageId === undefined) {
     let decided = delivery.deliveryId;
     await ports.updateWindow(
@@ -55,7 +69,7 @@ export async function recordInboundDelivery(
       keepUntil,
     );
     messageId = decided;
-    await ports.rememberAssignment(delivery.deliveryId, messageId, keepUntil);
+    await ports.rememberAssignment(delivery.deliveryId, { messageId, counted: false }, keepUntil);
   }
 
   let counted = false;
@@ -65,5 +79,6 @@ export async function recordInboundDelivery(
     counted = next !== undefined;
     return next;
   });
+  await ports.rememberAssignment(delivery.deliveryId, { messageId, counted: true }, keepUntil);
   return { messageId, counted, duplicate: counted && (record?.deliveryCount ?? 0) > 1, record };
 }

@@ -94,7 +94,11 @@ export function startSqsPoller(options: PollerOptions): RunningPoller {
     return Messages;
   }
 
-  /** Long-polls for a first message, then keeps gathering until the batch is full or the window closes. */
+  /**
+   * Long-polls for a first message, then keeps gathering until the batch is full or the window closes.
+   * As on AWS, the queue's visibility timeout must outlast window plus function timeout, or a message
+   * received early in the window can become visible again and be gathered twice.
+   */
   async function gatherBatch(): Promise<Message[]> {
     const batch = await receive(batchSize, longPollSeconds);
     if (batch.length === 0) return batch;

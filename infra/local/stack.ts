@@ -100,7 +100,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
       ...Object.fromEntries(Object.entries(settingDefaults).filter(([name]) => process.env[name] === undefined)),
       ...options.settings,
-      ...Object.fromEntries(Object.entries(tables).map(([id, table]) => [table.nameSetting, tableNames[id as TableId]])),
+      ...Object.fromEntries(
+        Object.entries(tables).map(([id, table]) => [table.nameSetting, tableNames[id as TableId]]),
+      ),
       ...Object.fromEntries(
         Object.entries(queues).map(([id, queue]) => [queue.urlSetting, createdQueues[id as QueueId].url]),
       ),

@@ -20,7 +20,12 @@ export const localRegion = "ap-northeast-2";
 
 /** dynalite in-process; with `dataDir`, tables and items are kept on disk across restarts. */
 export async function startDynalite(dataDir: string | undefined): Promise<RunningService> {
-  const server = dynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    ...(dataDir ? { path: dataDir } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -38,7 +43,9 @@ export async function startDynamoDbLocal(dataDir: string | undefined): Promise<R
   const port = await freePort();
   const child = spawnDynamoDbLocal({ port, ...(dataDir ? { path: dataDir } : {}), stdio: "ignore" });
   const exited = new Promise<never>((_, reject) => {
-    child.once("error", (error) => reject(new Error(`DynamoDB Local could not start (is Java 17+ installed?): ${error.message}`)));
+    child.once("error", (error) =>
+      reject(new Error(`DynamoDB Local could not start (is Java 17+ installed?): ${error.message}`)),
+    );
     child.once("exit", (code) => reject(new Error(`DynamoDB Local exited early with code ${code}`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -73,7 +80,8 @@ async function waitForDynamoDb(endpoint: string, timeoutMs = 60_000): Promise<vo
         await client.send(new ListTablesCommand({}));
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`DynamoDB at ${endpoint} did not answer within ${timeoutMs} ms`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB at ${endpoint} did not answer within ${timeoutMs} ms`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
@@ -88,7 +96,9 @@ function freePort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
+      probe.close(() =>
+        address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

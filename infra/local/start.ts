@@ -30,7 +30,9 @@ const prefixes = process.env[settingNames.prefixes] || "(none set: every message
 const numbers = process.env[settingNames.receivingNumbers] || "(any valid number)";
 const lines = [
   "ToBeText receiver running locally",
-  ...Object.entries(routes).map(([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as keyof typeof routes]}`),
+  ...Object.entries(routes).map(
+    ([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as keyof typeof routes]}`,
+  ),
   `  DynamoDB (${dynamoDb}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${dataDir}`,
   ...Object.entries(tables).map(
     ([id, table]) => `    table ${stack.tableNames[id as keyof typeof tables]}: ${table.description}`,

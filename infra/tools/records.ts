@@ -68,7 +68,11 @@ async function connect(): Promise<{ client: DynamoDBDocumentClient; tableName: s
   }
   const tableName = local.tableNames[tableId];
   if (!tableName) throw new Error(`the local stack has no ${tableId} table`);
-  const dynamo = new DynamoDBClient({ endpoint: local.dynamoDbEndpoint, region: local.region, credentials: localCredentials });
+  const dynamo = new DynamoDBClient({
+    endpoint: local.dynamoDbEndpoint,
+    region: local.region,
+    credentials: localCredentials,
+  });
   return { client: DynamoDBDocumentClient.from(dynamo), tableName };
 }
 
@@ -130,8 +134,14 @@ function printTable(rows: Item[]): void {
       ];
   const cells = rows.map((row) => columns.map(([, read]) => (read as (item: Item) => string)(row)));
   const headers = columns.map(([title]) => title as string);
-  const widths = headers.map((header, i) => Math.max(displayWidth(header), ...cells.map((row) => displayWidth(row[i] ?? ""))));
-  const line = (values: string[]) => values.map((value, i) => pad(value, widths[i] ?? 0)).join("  ").trimEnd();
+  const widths = headers.map((header, i) =>
+    Math.max(displayWidth(header), ...cells.map((row) => displayWidth(row[i] ?? ""))),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => pad(value, widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   console.log(line(headers));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of cells) console.log(line(row));
@@ -146,7 +156,10 @@ function clip(text: string, max: number): string {
 /** Korean syllables take two columns in a terminal. */
 function displayWidth(text: string): number {
   let width = 0;
-  for (const char of text) width += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u.test(char) ? 2 : 1;
+  for (const char of text)
+    width += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u.test(char)
+      ? 2
+      : 1;
   return width;
 }
 

@@ -169,7 +169,12 @@ describe("text arrives intact whatever the encoding", () => {
     ["EUC-KR", (text) => iconv.encode(text, "euc-kr"), "TOBE 안녕하세요 반갑습니다", "cp949"],
     ["CP949-only syllable 똠 (8C 63)", (text) => iconv.encode(text, "cp949"), "TOBE 똠방각하", "cp949"],
     ["emoji", (text) => Buffer.from(text, "utf8"), "TOBE 좋아요 😀👍🏽", "utf-8"],
-    ["long LMS text", (text) => Buffer.from(text, "utf8"), `TOBE ${"가나다라마바사아자차카타파하".repeat(50)}`, "utf-8"],
+    [
+      "long LMS text",
+      (text) => Buffer.from(text, "utf8"),
+      `TOBE ${"가나다라마바사아자차카타파하".repeat(50)}`,
+      "utf-8",
+    ],
   ];
   it.each(cases)("%s", async (_name, encode, bodyText, charset) => {
     const sender = nextSender();
@@ -188,7 +193,9 @@ describe("text arrives intact whatever the encoding", () => {
 
   it("EUC-KR percent-encoded with the charset declared", async () => {
     const sender = nextSender();
-    const encoded = [...iconv.encode("TOBE 한글", "euc-kr")].map((byte) => `%${byte.toString(16).toUpperCase()}`).join("");
+    const encoded = [...iconv.encode("TOBE 한글", "euc-kr")]
+      .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+      .join("");
     const body = `RecvNum=${receivingNumber}&SendNum=${sender}&Body=${encoded}`;
     const response = await pipeline.post(inboundUrl, body, {
       "content-type": "application/x-www-form-urlencoded; charset=euc-kr",
@@ -253,9 +260,8 @@ describe("retries never double-count", () => {
     );
     expect(others).toEqual([]);
     expect(record?.deliveryCount).toBe(4);
-    expect((record?.deliveries as { deliveryId: string }[]).map((entry) => entry.deliveryId).sort()).toEqual(
-      [...msgIds].sort(),
-    );
+    const deliveries = (record?.deliveries ?? []) as { deliveryId: string }[];
+    expect(deliveries.map((entry) => entry.deliveryId).sort()).toEqual([...msgIds].sort());
     expect(String(record?.lastArrivalAt) >= String(record?.firstArrivalAt)).toBe(true);
   });
 
@@ -266,9 +272,7 @@ describe("retries never double-count", () => {
       ["SendNum", sender],
       ["Body", "TOBE 동시"],
     ]);
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => pipeline.post(inboundUrl, body, formHeaders)),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, () => pipeline.post(inboundUrl, body, formHeaders)));
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     const records = await pipeline.eventually(
       () => messagesFrom(sender),
@@ -312,10 +316,17 @@ describe("retries never double-count", () => {
         },
       },
     };
-    const sqs = new SQSClient({ endpoint: pipeline.stack.sqsEndpoint, region: localRegion, credentials: localCredentials });
+    const sqs = new SQSClient({
+      endpoint: pipeline.stack.sqsEndpoint,
+      region: localRegion,
+      credentials: localCredentials,
+    });
     for (let copy = 0; copy < 2; copy++) {
       await sqs.send(
-        new SendMessageCommand({ QueueUrl: pipeline.stack.queueUrls.inboundSms, MessageBody: JSON.stringify(envelope) }),
+        new SendMessageCommand({
+          QueueUrl: pipeline.stack.queueUrls.inboundSms,
+          MessageBody: JSON.stringify(envelope),
+        }),
       );
     }
     sqs.destroy();
@@ -333,7 +344,13 @@ describe("retries never double-count", () => {
 
 describe("bad input gets ToBeText's answer and is kept with its reason", () => {
   const cases: [string, () => [Buffer | string, Record<string, string>], number, string, string][] = [
-    ["SendNum missing", () => [`RecvNum=${receivingNumber}&Body=TOBE x`, formHeaders], 400, "2004", "SendNum is missing"],
+    [
+      "SendNum missing",
+      () => [`RecvNum=${receivingNumber}&Body=TOBE x`, formHeaders],
+      400,
+      "2004",
+      "SendNum is missing",
+    ],
     [
       "SendNum not a phone number",
       () => [`RecvNum=${receivingNumber}&SendNum=12ab&Body=TOBE x`, formHeaders],
@@ -363,13 +380,7 @@ describe("bad input gets ToBeText's answer and is kept with its reason", () => {
       "2005",
       "Body is empty",
     ],
-    [
-      "unreadable JSON",
-      () => ['{"RecvNum": ', { "content-type": "application/json" }],
-      400,
-      "2005",
-      "",
-    ],
+    ["unreadable JSON", () => ['{"RecvNum": ', { "content-type": "application/json" }], 400, "2005", ""],
     [
       "body over the limit",
       () => [`RecvNum=${receivingNumber}&SendNum=01012345678&Body=${"x".repeat(70_000)}`, formHeaders],
@@ -428,7 +439,11 @@ describe("the processor", () => {
           },
         },
       });
-    const sqs = new SQSClient({ endpoint: pipeline.stack.sqsEndpoint, region: localRegion, credentials: localCredentials });
+    const sqs = new SQSClient({
+      endpoint: pipeline.stack.sqsEndpoint,
+      region: localRegion,
+      credentials: localCredentials,
+    });
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: pipeline.stack.queueUrls.inboundSms,

@@ -49,7 +49,10 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
     },
     async scan(table) {
       const items: Record<string, unknown>[] = [];
-      for await (const page of paginateScan({ client: dynamo }, { TableName: stack.tableNames[table], ConsistentRead: true })) {
+      for await (const page of paginateScan(
+        { client: dynamo },
+        { TableName: stack.tableNames[table], ConsistentRead: true },
+      )) {
         items.push(...(page.Items ?? []));
       }
       return items;
@@ -73,7 +76,9 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
           AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         }),
       );
-      return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+      return (
+        Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
+      );
     },
     async deadLetters() {
       const { Messages } = await sqs.send(

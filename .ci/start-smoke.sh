@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The README's "run it" path, as a person would: npm start, the provider's own curl sample
+# against the printed URL, npm run records; then a restart to show records survive it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PORT="${PORT:-3917}" TOBETEXT_PREFIXES="TEST" CI_LOG="$(mktemp)"
+rm -rf .local
+
+start() {
+  npm start >"$CI_LOG" 2>&1 &
+  START_PID=$!
+  for _ in $(seq 1 120); do
+    grep -q "Ctrl-C stops everything" "$CI_LOG" && return 0
+    kill -0 "$START_PID" 2>/dev/null || { cat "$CI_LOG"; echo "npm start exited early"; exit 1; }
+    sleep 0.5
+  done
+  cat "$CI_LOG"; echo "npm start did not come up"; exit 1
+}
+
+stop() {
+  # npm start runs node as a child of npm; Ctrl-C reaches both, as in a terminal.
+  pkill -INT -P "$START_PID" || true
+  wait "$START_PID" || true
+  grep -q "^stopped" "$CI_LOG" || { cat "$CI_LOG"; echo "npm start did not stop cleanly"; exit 1; }
+}
+
+start
+cat "$CI_LOG"
+URL=$(grep -i "inbound" "$CI_LOG" | grep -o 'http://[^ ]*' | head -1)
+[ -n "$URL" ] || { echo "no inbound URL printed"; exit 1; }
+
+# The seed's curl command, its placeholders filled in.
+ANSWER=$(curl -sS -X POST "$URL" -d 'RecvNum=821012341234' -d 'SendNum=010-1234-5678' -d 'Body=TEST 안녕하세요 ToBeText')
+echo "answer: $ANSWER"
+echo "$ANSWER" | grep -q "<Status>Success</Status>"
+
+for _ in $(seq 1 40); do
+  RECORDS=$(npm run --silent records -- --json)
+  [ -n "$RECORDS" ] && break
+  sleep 0.5
+done
+echo "records: $RECORDS"
+echo "$RECORDS" | grep -q '"sender":"+821012345678"'
+echo "$RECORDS" | grep -q '"prefix":"TEST","text":"안녕하세요 ToBeText"'
+npm run --silent records
+stop
+
+# Records survive a restart.
+start
+AFTER=$(npm run --silent records -- --json)
+stop
+[ "$AFTER" = "$RECORDS" ] || { echo "records changed across a restart: $AFTER"; exit 1; }
+echo "start smoke: ok"

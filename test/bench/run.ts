@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: figures for the targets that matter to ToBeText, measured through the
+ * whole local pipeline (HTTP front → receive handler → SQS → processor → DynamoDB).
+ *
+ *   - acknowledgement latency: ToBeText retries what it cannot confirm, so the answer must be fast;
+ *   - time until every message is stored, and stored once;
+ *   - memory of the process running all of it.
+ *
+ * It prints figures; it asserts nothing. BENCH_MESSAGES and BENCH_CONCURRENCY change the load.
+ */
+import { performance } from "node:perf_hooks";
+import { startTestPipeline } from "../support/pipeline.ts";
+
+process.env.LOG_LEVEL ??= "silent";
+process.env.METRICS_DISABLED ??= "true";
+
+const messages = Number(process.env.BENCH_MESSAGES ?? 1000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const retriesPerMessage = 1;
+
+const pipeline = await startTestPipeline({ settings: { TOBETEXT_PREFIXES: "TOBE", TOBETEXT_NUMBERS: "" } });
+const url = pipeline.stack.urls.inboundSms;
+const body = (index: number) =>
+  `RecvNum=821012341234&SendNum=0107${String(index).padStart(7, "0")}&Body=TOBE 벤치마크 메시지 ${index}`;
+
+const requests: number[] = [];
+for (let index = 0; index < messages; index++) {
+  for (let copy = 0; copy <= retriesPerMessage; copy++) requests.push(index);
+}
+
+const latencies: number[] = [];
+let failures = 0;
+const started = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < requests.length) {
+      const index = requests[next++] as number;
+      const sentAt = performance.now();
+      const response = await fetch(url, {
+        method: "POST",
+        body: body(index),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - sentAt);
+      if (response.status !== 200) failures++;
+    }
+  }),
+);
+const acknowledgedMs = performance.now() - started;
+
+const stored = await pipeline.eventually(
+  () => pipeline.scan("inboundMessages"),
+  (items) => items.reduce((sum, item) => sum + Number(item.deliveryCount), 0) >= requests.length,
+  300_000,
+);
+const storedMs = performance.now() - started;
+const memory = process.memoryUsage();
+await pipeline.stop();
+
+const sorted = [...latencies].sort((a, b) => a - b);
+const percentile = (p: number) =>
+  (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1);
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+console.log(
+  `inbound pipeline, ${stored.length} messages x ${retriesPerMessage + 1} deliveries, ${concurrency} concurrent (${pipeline.stack.dynamoDbTarget})`,
+);
+console.log(
+  `  acknowledgement latency ms: p50 ${percentile(50)}  p95 ${percentile(95)}  p99 ${percentile(99)}  max ${percentile(100)}`,
+);
+console.log(`  non-200 answers: ${failures}`);
+console.log(
+  `  acknowledged ${requests.length} requests in ${(acknowledgedMs / 1000).toFixed(1)} s (${((requests.length / acknowledgedMs) * 1000).toFixed(0)}/s)`,
+);
+console.log(
+  `  all stored in ${(storedMs / 1000).toFixed(1)} s; records ${stored.length} (expected ${messages}), deliveries counted ${stored.reduce((sum, item) => sum + Number(item.deliveryCount), 0)}`,
+);
+console.log(`  memory: rss ${mib(memory.rss)} MiB, heap used ${mib(memory.heapUsed)} MiB`);

@@ -1,0 +1,328 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { XMLParser } from "fast-xml-parser";
+import { describe, expect, it, vi } from "vitest";
+import type { RejectedRequest } from "../../functions/domain/envelope.ts";
+import { UnreadableRequestError } from "../../functions/shared/request-fields.ts";
+import {
+  type EndpointContext,
+  type ReceivedRequest,
+  ToBeTextHttpError,
+  tobetextEndpoint,
+} from "../../functions/shared/tobetext-http.ts";
+
+const maxBodyBytes = 100;
+const timeEpoch = Date.parse("2025-03-01T10:00:00.123Z");
+const formBody = "SendNum=010-1234-5678&RecvNum=821098765432&Body=TOBE 안녕";
+
+type Handler = (event: APIGatewayProxyEventV2, context: EndpointContext) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface Setup {
+  keepRejected?: (rejected: RejectedRequest) => Promise<void>;
+  handler?: Handler;
+}
+
+const ok: APIGatewayProxyStructuredResultV2 = { statusCode: 200, body: "accepted" };
+
+function endpoint({ keepRejected = async () => {}, handler = async () => ok }: Setup = {}) {
+  const keep = vi.fn(keepRejected);
+  const inner = vi.fn(handler);
+  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>()
+    .use(tobetextEndpoint({ route: "test", maxBodyBytes, keepRejected: keep }))
+    .handler(inner);
+  const invoke = (event: APIGatewayProxyEventV2) => wrapped(event, lambdaContext() as EndpointContext);
+  return { invoke, keep, inner };
+}
+
+function apiEvent({
+  method = "POST",
+  body = Buffer.from(formBody, "utf8"),
+  headers = { "Content-Type": "application/x-www-form-urlencoded" },
+}: {
+  method?: string;
+  body?: Buffer;
+  headers?: Record<string, string>;
+} = {}): APIGatewayProxyEventV2 {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: "/mo",
+    rawQueryString: "a=1",
+    headers,
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "api",
+      domainName: "api.example.com",
+      domainPrefix: "api",
+      http: { method, path: "/mo", protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "Mozilla/5.0" },
+      requestId: "req",
+      routeKey: "$default",
+      stage: "$default",
+      time: "01/Mar/2025:10:00:00 +0000",
+      timeEpoch,
+    },
+    body: body.toString("base64"),
+    isBase64Encoded: true,
+  };
+}
+
+function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "receiver",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:ap-northeast-2:123456789012:function:receiver",
+    memoryLimitInMB: "256",
+    awsRequestId: "aws-request-id",
+    logGroupName: "/aws/lambda/receiver",
+    logStreamName: "stream",
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+const xml = new XMLParser({ parseTagValue: false });
+
+function resultOf(response: APIGatewayProxyStructuredResultV2): Record<string, string> {
+  expect(response.headers?.["content-type"]).toBe("application/xml; charset=utf-8");
+  expect(typeof response.body).toBe("string");
+  const parsed = xml.parse(response.body ?? "") as { ToBeTextResult?: Record<string, string> };
+  expect(parsed.ToBeTextResult).toBeDefined();
+  return parsed.ToBeTextResult ?? {};
+}
+
+function onlyKept(keep: { mock: { calls: [RejectedRequest][] } }): RejectedRequest {
+  expect(keep.mock.calls).toHaveLength(1);
+  const kept = keep.mock.calls[0]?.[0];
+  if (kept === undefined) throw new Error("no rejection kept");
+  return kept;
+}
+
+describe("tobetextEndpoint: the request handed to the handler", () => {
+  it("puts the received request on context.received", async () => {
+    let received: ReceivedRequest | undefined;
+    const { invoke } = endpoint({
+      handler: async (_event, context) => {
+        received = context.received;
+        return ok;
+      },
+    });
+    const body = Buffer.from(formBody, "utf8");
+    await expect(
+      invoke(apiEvent({ body, headers: { "Content-Type": "text/plain", "X-Extra": "1" } })),
+    ).resolves.toEqual(ok);
+    expect(received?.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+    expect(received).toMatchObject({
+      receivedAt: "2025-03-01T10:00:00.123Z",
+      method: "POST",
+      path: "/mo",
+      rawQueryString: "a=1",
+      headers: { "content-type": "text/plain", "x-extra": "1" },
+      sourceIp: "203.0.113.7",
+      contentType: "text/plain",
+    });
+    expect(received?.body.equals(body)).toBe(true);
+    expect(received?.body.toString("utf8")).toBe(formBody);
+  });
+
+  it("gives every request its own deliveryId", async () => {
+    const ids: string[] = [];
+    const { invoke } = endpoint({
+      handler: async (_event, context) => {
+        ids.push(context.received.deliveryId);
+        return ok;
+      },
+    });
+    await invoke(apiEvent());
+    await invoke(apiEvent());
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it("passes the handler's answer through and keeps nothing when it succeeds", async () => {
+    const { invoke, keep } = endpoint();
+    await expect(invoke(apiEvent())).resolves.toEqual(ok);
+    expect(keep).not.toHaveBeenCalled();
+  });
+
+  it("accepts a body of exactly maxBodyBytes", async () => {
+    const { invoke, inner } = endpoint();
+    await expect(invoke(apiEvent({ body: Buffer.alloc(maxBodyBytes, 0x41) }))).resolves.toEqual(ok);
+    expect(inner).toHaveBeenCalledOnce();
+  });
+});
+
+describe("tobetextEndpoint: wrong method", () => {
+  it("answers a GET with 405 and allow: POST, keeps it once and never calls the handler", async () => {
+    const { invoke, keep, inner } = endpoint();
+    const response = await invoke(apiEvent({ method: "GET", body: Buffer.alloc(0) }));
+    expect(response.statusCode).toBe(405);
+    expect(response.headers?.allow).toBe("POST");
+    const result = resultOf(response);
+    expect(result).toMatchObject({ Status: "Failed", ErrorCode: "405" });
+    expect(inner).not.toHaveBeenCalled();
+    const kept = onlyKept(keep);
+    expect(kept).toMatchObject({
+      route: "test",
+      httpStatus: 405,
+      errorCode: 405,
+      receivedAt: "2025-03-01T10:00:00.123Z",
+    });
+    expect(kept.reason).toContain("GET");
+    expect(kept.request).toMatchObject({ method: "GET", path: "/mo", sourceIp: "203.0.113.7", bodyBytes: 0 });
+    expect(kept.rejectionId).toBe(result.MsgId);
+  });
+});
+
+describe("tobetextEndpoint: body too large", () => {
+  it("answers 413 and keeps the first maxBodyBytes bytes with the full size", async () => {
+    const body = Buffer.from(Array.from({ length: 150 }, (_, index) => index));
+    const { invoke, keep, inner } = endpoint();
+    const response = await invoke(apiEvent({ body }));
+    expect(response.statusCode).toBe(413);
+    expect(response.headers).not.toHaveProperty("allow");
+    expect(resultOf(response)).toMatchObject({ Status: "Failed", ErrorCode: "413" });
+    expect(inner).not.toHaveBeenCalled();
+    const kept = onlyKept(keep);
+    expect(kept).toMatchObject({ httpStatus: 413, errorCode: 413 });
+    expect(kept.request.bodyTruncated).toBe(true);
+    expect(kept.request.bodyBytes).toBe(150);
+    expect(Buffer.from(kept.request.bodyBase64, "base64").equals(body.subarray(0, maxBodyBytes))).toBe(true);
+  });
+});
+
+describe("tobetextEndpoint: rejections thrown by the handler", () => {
+  const throwsBadSendNum: Handler = async () => {
+    throw new ToBeTextHttpError(400, 2004, "reason", {
+      sendNum: "010-1234-567",
+      recvNum: "821098765432",
+      fields: { SendNum: "010-1234-567", RecvNum: "821098765432", Body: "TOBE 안녕" },
+    });
+  };
+
+  it("answers in ToBeText's format with the error code and echoed numbers", async () => {
+    let deliveryId = "";
+    const { invoke } = endpoint({
+      handler: async (event, context) => {
+        deliveryId = context.received.deliveryId;
+        return throwsBadSendNum(event, context);
+      },
+    });
+    const response = await invoke(apiEvent());
+    expect(response.statusCode).toBe(400);
+    expect(resultOf(response)).toEqual({
+      Status: "Failed",
+      MsgId: deliveryId,
+      SendNum: "010-1234-567",
+      RecvNum: "821098765432",
+      ErrorCode: "2004",
+      ErrorMsg: "reason",
+    });
+  });
+
+  it("keeps the whole request with the reason and the fields", async () => {
+    const { invoke, keep } = endpoint({ handler: throwsBadSendNum });
+    await invoke(apiEvent());
+    const kept = onlyKept(keep);
+    expect(kept).toMatchObject({
+      route: "test",
+      httpStatus: 400,
+      errorCode: 2004,
+      reason: "reason",
+      fields: { SendNum: "010-1234-567", RecvNum: "821098765432", Body: "TOBE 안녕" },
+    });
+    expect(kept.request).toMatchObject({
+      method: "POST",
+      path: "/mo",
+      rawQueryString: "a=1",
+      bodyBytes: Buffer.byteLength(formBody),
+      bodyTruncated: false,
+    });
+    expect(Buffer.from(kept.request.bodyBase64, "base64").toString("utf8")).toBe(formBody);
+  });
+
+  it("leaves out fields on the kept request when the error has none", async () => {
+    const { invoke, keep } = endpoint({
+      handler: async () => {
+        throw new ToBeTextHttpError(400, 2005, "Body is empty");
+      },
+    });
+    const response = await invoke(apiEvent());
+    expect(resultOf(response)).toMatchObject({ SendNum: "", RecvNum: "", ErrorCode: "2005" });
+    expect(onlyKept(keep)).not.toHaveProperty("fields");
+  });
+
+  it("answers an unreadable request as 400 with code 2005 and keeps it", async () => {
+    const { invoke, keep } = endpoint({
+      handler: async () => {
+        throw new UnreadableRequestError("multipart body has no closing boundary");
+      },
+    });
+    const response = await invoke(apiEvent());
+    expect(response.statusCode).toBe(400);
+    expect(resultOf(response)).toMatchObject({ ErrorCode: "2005", ErrorMsg: "multipart body has no closing boundary" });
+    expect(onlyKept(keep)).toMatchObject({ httpStatus: 400, errorCode: 2005 });
+  });
+
+  it("does not keep credential headers with the request", async () => {
+    const { invoke, keep } = endpoint({ handler: throwsBadSendNum });
+    await invoke(
+      apiEvent({
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          Authorization: "Bearer secret-token",
+          cookie: "session=secret-cookie",
+          "x-api-key": "secret-key",
+          "User-Agent": "Mozilla/5.0",
+        },
+      }),
+    );
+    const { headers } = onlyKept(keep).request;
+    expect(headers).toEqual({ "content-type": "application/x-www-form-urlencoded", "user-agent": "Mozilla/5.0" });
+    expect(JSON.stringify(headers)).not.toContain("secret");
+  });
+
+  it("answers 503 so ToBeText retries when the rejection cannot be kept", async () => {
+    const { invoke, keep } = endpoint({
+      handler: throwsBadSendNum,
+      keepRejected: async () => {
+        throw new Error("queue unavailable");
+      },
+    });
+    const response = await invoke(apiEvent());
+    expect(keep).toHaveBeenCalledOnce();
+    expect(response.statusCode).toBe(503);
+    expect(resultOf(response)).toMatchObject({ Status: "Failed", ErrorCode: "503" });
+    expect(response.body).not.toContain("queue unavailable");
+  });
+
+  it("answers 503 when a wrong-method rejection cannot be kept", async () => {
+    const { invoke } = endpoint({ keepRejected: () => Promise.reject(new Error("queue unavailable")) });
+    const response = await invoke(apiEvent({ method: "PUT" }));
+    expect(response.statusCode).toBe(503);
+  });
+});
+
+describe("tobetextEndpoint: unexpected failures", () => {
+  it("answers 503 without the error's message or stack, and keeps nothing", async () => {
+    const error = new Error("connect ECONNREFUSED 10.0.0.1:443 secret-internal-host");
+    let deliveryId = "";
+    const { invoke, keep } = endpoint({
+      handler: async (_event, context) => {
+        deliveryId = context.received.deliveryId;
+        throw error;
+      },
+    });
+    const response = await invoke(apiEvent());
+    expect(response.statusCode).toBe(503);
+    const result = resultOf(response);
+    expect(result).toMatchObject({ Status: "Failed", MsgId: deliveryId, ErrorCode: "503", SendNum: "", RecvNum: "" });
+    expect(response.body).not.toContain(error.message);
+    expect(response.body).not.toContain("secret-internal-host");
+    expect(response.body).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(response.body).not.toContain("tobetext-http.test.ts");
+    expect(keep).not.toHaveBeenCalled();
+  });
+});
