@@ -1,23 +1,14 @@
 import { createHash } from "node:crypto";
 import { splitBody } from "./message-prefix.ts";
 import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
+import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
 import { resultCodes } from "./tobetext-result.ts";
 
 /** Something a person should look at on an otherwise accepted message. */
 export type InboundFlag = "UNKNOWN_PREFIX" | "UNDECODABLE_BYTES";
 
-/** The fields of one inbound-SMS request, decoded. */
-export interface InboundFields {
-  /** Every field received, name as sent. */
-  fields: Record<string, string>;
-  /** Fields whose bytes decode as nothing: name → base64 of the bytes received. */
-  undecodable: Record<string, string>;
-  charset: string;
-  format: string;
-}
-
 /** An inbound SMS that passed validation, ready to be queued. */
-export interface InboundSms extends InboundFields {
+export interface InboundSms extends ReceivedFields {
   sender: PhoneNumber;
   recipient: PhoneNumber;
   /** Body as received: prefix and text. */
@@ -34,20 +25,12 @@ export interface InboundRules {
   receivingNumbers: ReadonlySet<string>;
 }
 
-/** Why a request cannot be accepted, in ToBeText's terms. */
-export interface Rejection {
-  errorCode: number;
-  reason: string;
-}
-
-export type Acceptance = { accepted: true; sms: InboundSms } | { accepted: false; rejection: Rejection };
-
 /**
  * Accepts an inbound SMS: SendNum and RecvNum must be phone numbers (RecvNum one of the
  * customer's, when those are configured) and Body must have text; Body is then split into
  * the customer's prefix and the message. Field names are matched ignoring case.
  */
-export function acceptInboundSms(input: InboundFields, rules: InboundRules): Acceptance {
+export function acceptInboundSms(input: ReceivedFields, rules: InboundRules): Acceptance<InboundSms> {
   const sendNum = fieldIgnoringCase(input.fields, "SendNum");
   const recvNum = fieldIgnoringCase(input.fields, "RecvNum");
   const body = fieldIgnoringCase(input.fields, "Body");
@@ -67,7 +50,7 @@ export function acceptInboundSms(input: InboundFields, rules: InboundRules): Acc
   const flags: InboundFlag[] = [];
   if (prefix === "") flags.push("UNKNOWN_PREFIX");
   if (Object.keys(input.undecodable).length > 0) flags.push("UNDECODABLE_BYTES");
-  return { accepted: true, sms: { ...input, sender, recipient, body, prefix, text, flags } };
+  return { accepted: true, value: { ...input, sender, recipient, body, prefix, text, flags } };
 }
 
 /**
@@ -78,16 +61,6 @@ export function fingerprintOf(sms: Pick<InboundSms, "sender" | "recipient" | "bo
   return createHash("sha256")
     .update(JSON.stringify([sms.sender.e164, sms.recipient.e164, sms.body]))
     .digest("hex");
-}
-
-export function fieldIgnoringCase(fields: Record<string, string>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  const key = Object.keys(fields).find((candidate) => candidate.toLowerCase() === wanted);
-  return key === undefined ? undefined : fields[key];
-}
-
-function rejected(errorCode: number, reason: string): Acceptance {
-  return { accepted: false, rejection: { errorCode, reason } };
 }
 
 function describeBadNumber(field: string, value: string | undefined): string {

@@ -2,8 +2,9 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { limits, queues, routes, settingNames } from "../../infra/topology.ts";
 import { enqueue } from "../adapters/queue.ts";
-import { acceptInboundSms, fieldIgnoringCase } from "../domain/inbound-sms.ts";
+import { acceptInboundSms } from "../domain/inbound-sms.ts";
 import { parsePhoneNumber } from "../domain/phone-number.ts";
+import { fieldIgnoringCase } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
 import { describeText, emitMetric, logger, maskPhone } from "../shared/logger.ts";
 import { decodeRequestFields } from "../shared/request-fields.ts";
@@ -43,7 +44,7 @@ async function receiveInboundSms(
       recvNum: fieldIgnoringCase(decoded.fields, "RecvNum"),
     });
   }
-  const { sms } = acceptance;
+  const sms = acceptance.value;
   await enqueue(queueUrl, {
     kind: "inbound-sms",
     version: 1,

@@ -72,15 +72,6 @@ export async function decodeRequestFields(request: RawRequest): Promise<DecodedF
   };
 }
 
-/** Case-insensitive look-up: ToBeText spells the same field `CKey` and `Ckey`. Returns the value of the first field whose name matches ignoring case. */
-export function fieldValue(fields: Record<string, string>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [fieldName, value] of Object.entries(fields)) {
-    if (fieldName.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
-
 async function readBody(
   body: Buffer,
   contentTypeHeader: string | undefined,

@@ -6,12 +6,10 @@ import {
   type InboundMessageRecord,
 } from "../domain/inbound-delivery.ts";
 import { fingerprintOf } from "../domain/inbound-sms.ts";
+import { type DeliveryMarkers, markerLifetimeMs } from "./delivery-markers.ts";
 
 /** What recording a delivery needs from storage; adapters/inbound-store.ts provides it. */
-export interface InboundMessagePorts {
-  /** The message a delivery was already assigned to, if it was processed before, and whether it was counted. */
-  findAssignment(deliveryId: string): Promise<DeliveryAssignment | undefined>;
-  rememberAssignment(deliveryId: string, assignment: DeliveryAssignment, keepUntil: Date): Promise<void>;
+export interface InboundMessagePorts extends DeliveryMarkers {
   updateWindow(
     fingerprint: string,
     change: (current: DedupeWindow | undefined) => DedupeWindow | undefined,
@@ -21,11 +19,6 @@ export interface InboundMessagePorts {
     messageId: string,
     change: (current: InboundMessageRecord | undefined) => InboundMessageRecord | undefined,
   ): Promise<InboundMessageRecord | undefined>;
-}
-
-export interface DeliveryAssignment {
-  messageId: string;
-  counted: boolean;
 }
 
 export interface RecordedDelivery {
@@ -48,15 +41,15 @@ export async function recordInboundDelivery(
   dedupeWindowMs: number,
 ): Promise<RecordedDelivery> {
   const fingerprint = fingerprintOf(delivery.sms);
-  // Markers and windows outlive the window by a day, so late SQS redeliveries still find them.
-  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + 24 * 3600_000);
+  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + markerLifetimeMs);
 
   const assignment = await ports.findAssignment(delivery.deliveryId);
   // Counted before: the marker says so even when the record no longer lists this delivery.
-  if (assignment?.counted)
-    return { messageId: assignment.messageId, counted: false, duplicate: false, record: undefined };
+  if (assignment?.counted) {
+    return { messageId: assignment.recordId, counted: false, duplicate: false, record: undefined };
+  }
 
-  let messageId = assignment?.messageId;
+  let messageId = assignment?.recordId;
   if (messageId === undefined) {
     let decided = delivery.deliveryId;
     await ports.updateWindow(
@@ -69,7 +62,7 @@ export async function recordInboundDelivery(
       keepUntil,
     );
     messageId = decided;
-    await ports.rememberAssignment(delivery.deliveryId, { messageId, counted: false }, keepUntil);
+    await ports.rememberAssignment(delivery.deliveryId, { recordId: messageId, counted: false }, keepUntil);
   }
 
   let counted = false;
@@ -79,6 +72,6 @@ export async function recordInboundDelivery(
     counted = next !== undefined;
     return next;
   });
-  await ports.rememberAssignment(delivery.deliveryId, { messageId, counted: true }, keepUntil);
+  await ports.rememberAssignment(delivery.deliveryId, { recordId: messageId, counted: true }, keepUntil);
   return { messageId, counted, duplicate: counted && (record?.deliveryCount ?? 0) > 1, record };
 }

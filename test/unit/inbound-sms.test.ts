@@ -2,23 +2,23 @@ import { describe, expect, it } from "vitest";
 import {
   acceptInboundSms,
   fingerprintOf,
-  type InboundFields,
   type InboundRules,
   type InboundSms,
 } from "../../functions/domain/inbound-sms.ts";
+import type { ReceivedFields } from "../../functions/domain/received-fields.ts";
 
 const rules: InboundRules = { prefixes: ["TOBE", "TOBETEXT"], receivingNumbers: new Set() };
 
-function inbound(fields: Record<string, string>, undecodable: Record<string, string> = {}): InboundFields {
+function inbound(fields: Record<string, string>, undecodable: Record<string, string> = {}): ReceivedFields {
   return { fields, undecodable, charset: "utf-8", format: "form-urlencoded" };
 }
 
 const validFields = { SendNum: "010-1234-5678", RecvNum: "821098765432", Body: "TOBE 안녕하세요" };
 
-function acceptedSms(input: InboundFields, withRules: InboundRules = rules): InboundSms {
+function acceptedSms(input: ReceivedFields, withRules: InboundRules = rules): InboundSms {
   const acceptance = acceptInboundSms(input, withRules);
   if (!acceptance.accepted) throw new Error(`expected acceptance, got ${JSON.stringify(acceptance.rejection)}`);
-  return acceptance.sms;
+  return acceptance.value;
 }
 
 describe("acceptInboundSms: accepted", () => {
@@ -26,7 +26,7 @@ describe("acceptInboundSms: accepted", () => {
     const input = inbound(validFields);
     expect(acceptInboundSms(input, rules)).toEqual({
       accepted: true,
-      sms: {
+      value: {
         fields: validFields,
         undecodable: {},
         charset: "utf-8",
@@ -43,7 +43,7 @@ describe("acceptInboundSms: accepted", () => {
 
   it("keeps every field received, including ones it does not use", () => {
     const fields = { ...validFields, Ckey: "abc-1", Cid: "customer", token: "t0k3n", callback: "http://x/recv" };
-    const input: InboundFields = {
+    const input: ReceivedFields = {
       fields,
       undecodable: { Extra: "gA==" },
       charset: "euc-kr",

@@ -2,11 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { DedupeWindow, InboundDelivery, InboundMessageRecord } from "../../functions/domain/inbound-delivery.ts";
 import { maxListedDeliveries } from "../../functions/domain/inbound-delivery.ts";
 import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
-import {
-  type DeliveryAssignment,
-  type InboundMessagePorts,
-  recordInboundDelivery,
-} from "../../functions/use-cases/record-inbound-delivery.ts";
+import type { DeliveryAssignment } from "../../functions/use-cases/delivery-markers.ts";
+import { type InboundMessagePorts, recordInboundDelivery } from "../../functions/use-cases/record-inbound-delivery.ts";
 
 const windowMs = 60_000;
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
@@ -96,10 +93,10 @@ describe("recordInboundDelivery", () => {
   it("counts a delivery whose earlier processing stopped after the assignment but before the count", async () => {
     const { ports, messages, assignments } = memoryPorts();
     // The marker was written, then the function died: the record was never touched.
-    assignments.set("d1", { messageId: "d1", counted: false });
+    assignments.set("d1", { recordId: "d1", counted: false });
     const recorded = await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
     expect(recorded.counted).toBe(true);
     expect(messages.get("d1")?.deliveryCount).toBe(1);
-    expect(assignments.get("d1")).toEqual({ messageId: "d1", counted: true });
+    expect(assignments.get("d1")).toEqual({ recordId: "d1", counted: true });
   });
 });

@@ -1,11 +1,6 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import {
-  decodeRequestFields,
-  fieldValue,
-  type RawRequest,
-  UnreadableRequestError,
-} from "../../functions/shared/request-fields.ts";
+import { decodeRequestFields, type RawRequest, UnreadableRequestError } from "../../functions/shared/request-fields.ts";
 
 const formContentType = "application/x-www-form-urlencoded";
 const phpBoundary = "------------------------abc123";
@@ -364,14 +359,5 @@ describe("decodeRequestFields: unreadable requests", () => {
     expect(error).toBeInstanceOf(UnreadableRequestError);
     expect((error as Error).name).toBe("UnreadableRequestError");
     expect((error as Error).message).not.toContain("secret");
-  });
-});
-
-describe("fieldValue", () => {
-  it("finds a field ignoring the case of its name", () => {
-    expect(fieldValue({ Ckey: "abc" }, "CKey")).toBe("abc");
-    expect(fieldValue({ CKey: "abc" }, "Ckey")).toBe("abc");
-    expect(fieldValue({ ckey: "first", CKEY: "second" }, "CKey")).toBe("first");
-    expect(fieldValue({ Ckey: "abc" }, "MsgId")).toBeUndefined();
   });
 });
