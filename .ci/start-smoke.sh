@@ -7,7 +7,8 @@ export PORT="${PORT:-3917}" TOBETEXT_PREFIXES="TEST" CI_LOG="$(mktemp)"
 rm -rf .local
 
 start() {
-  npm start >"$CI_LOG" 2>&1 &
+  # Its own process group, like a terminal's foreground job, so Ctrl-C can reach all of it.
+  setsid npm start >"$CI_LOG" 2>&1 &
   START_PID=$!
   for _ in $(seq 1 120); do
     grep -q "Ctrl-C stops everything" "$CI_LOG" && return 0
@@ -18,8 +19,8 @@ start() {
 }
 
 stop() {
-  # npm start runs node as a child of npm; Ctrl-C reaches both, as in a terminal.
-  pkill -INT -P "$START_PID" || true
+  # Ctrl-C: SIGINT to the whole foreground process group (npm, sh and node).
+  kill -INT -- "-$START_PID" || true
   wait "$START_PID" || true
   grep -q "^stopped" "$CI_LOG" || { cat "$CI_LOG"; echo "npm start did not stop cleanly"; exit 1; }
 }

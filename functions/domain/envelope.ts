@@ -1,3 +1,4 @@
+import type { CallbackDelivery } from "./delivery-report.ts";
 import type { InboundDelivery } from "./inbound-delivery.ts";
 
 /** A request that could not be accepted, kept whole with the reason for a person to inspect. */
@@ -27,7 +28,10 @@ export interface RejectedRequest {
 /** What travels on the queue: one message per received request. */
 export type Envelope =
   | { kind: "inbound-sms"; version: 1; delivery: InboundDelivery }
+  | { kind: "status-callback"; version: 1; delivery: CallbackDelivery }
   | { kind: "rejected-request"; version: 1; rejected: RejectedRequest };
+
+export type EnvelopeKind = Envelope["kind"];
 
 export class MalformedEnvelopeError extends Error {
   override name = "MalformedEnvelopeError";
@@ -54,6 +58,7 @@ export function parseEnvelope(body: string): Envelope {
   }
   if (!isRecord(parsed) || parsed.version !== 1) throw new MalformedEnvelopeError("not a version 1 envelope");
   if (parsed.kind === "inbound-sms" && isInboundDelivery(parsed.delivery)) return parsed as Envelope;
+  if (parsed.kind === "status-callback" && isCallbackDelivery(parsed.delivery)) return parsed as Envelope;
   if (parsed.kind === "rejected-request" && isRejectedRequest(parsed.rejected)) return parsed as Envelope;
   throw new MalformedEnvelopeError(`envelope of kind ${String(parsed.kind)} is missing required parts`);
 }
@@ -66,19 +71,39 @@ function hasStrings(value: Record<string, unknown>, ...names: string[]): boolean
   return names.every((name) => typeof value[name] === "string");
 }
 
+function isDelivery(value: unknown): value is Record<string, unknown> & { receivedAt: string } {
+  return (
+    isRecord(value) &&
+    hasStrings(value, "deliveryId", "receivedAt") &&
+    !Number.isNaN(Date.parse(String(value.receivedAt)))
+  );
+}
+
+function isReceivedFields(value: Record<string, unknown>): boolean {
+  return hasStrings(value, "charset", "format") && isRecord(value.fields) && isRecord(value.undecodable);
+}
+
+function isCallbackDelivery(value: unknown): boolean {
+  if (!isDelivery(value) || !isRecord(value.callback)) return false;
+  const { callback } = value;
+  return (
+    (typeof callback.msgId === "string" || typeof callback.cKey === "string") &&
+    hasStrings(callback, "status", "errorCode", "errorMeaning", "outcome", "errorMsg") &&
+    isReceivedFields(callback)
+  );
+}
+
 function isInboundDelivery(value: unknown): boolean {
-  if (!isRecord(value) || !hasStrings(value, "deliveryId", "receivedAt") || !isRecord(value.sms)) return false;
+  if (!isDelivery(value) || !isRecord(value.sms)) return false;
   const { sms } = value;
   return (
     isRecord(sms.sender) &&
     isRecord(sms.recipient) &&
     hasStrings(sms.sender, "e164", "asSent") &&
     hasStrings(sms.recipient, "e164", "asSent") &&
-    hasStrings(sms, "body", "prefix", "text", "charset", "format") &&
-    isRecord(sms.fields) &&
-    isRecord(sms.undecodable) &&
-    Array.isArray(sms.flags) &&
-    !Number.isNaN(Date.parse(value.receivedAt as string))
+    hasStrings(sms, "body", "prefix", "text") &&
+    isReceivedFields(sms) &&
+    Array.isArray(sms.flags)
   );
 }
 
@@ -86,6 +111,7 @@ function isRejectedRequest(value: unknown): boolean {
   return (
     isRecord(value) &&
     hasStrings(value, "rejectionId", "route", "receivedAt", "reason") &&
+    !Number.isNaN(Date.parse(String(value.receivedAt))) &&
     typeof value.httpStatus === "number" &&
     typeof value.errorCode === "number" &&
     isRecord(value.request)

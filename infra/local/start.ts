@@ -17,7 +17,14 @@ const host = process.env.HOST ?? "127.0.0.1";
 const dynamoDb = process.env.DYNAMODB_TARGET === "dynamodb-local" ? "dynamodb-local" : "dynalite";
 const dataDir = resolve(localDir, dynamoDb);
 
-const stack = await startLocalStack({ port, host, dataDir, dynamoDb });
+const stack = await startLocalStack({ port, host, dataDir, dynamoDb }).catch((error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === "EADDRINUSE"
+      ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
+      : error.message;
+  console.error(`npm start could not start the local stack: ${reason}`);
+  process.exit(1);
+});
 await writeLocalState({
   dynamoDbEndpoint: stack.dynamoDbEndpoint,
   region: localRegion,

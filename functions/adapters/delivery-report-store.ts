@@ -1,0 +1,17 @@
+import type { DeliveryReport } from "../domain/delivery-report.ts";
+import type { DeliveryReportPorts } from "../use-cases/record-status-callback.ts";
+import { deliveryMarkers } from "./delivery-markers.ts";
+import { updateItem } from "./dynamodb.ts";
+
+export interface DeliveryReportTables {
+  deliveryReports: string;
+  dedupe: string;
+}
+
+/** DynamoDB behind recordStatusCallback: one item per sent message, markers in the dedupe table. */
+export function deliveryReportStore(tables: DeliveryReportTables): DeliveryReportPorts {
+  return {
+    ...deliveryMarkers(tables.dedupe),
+    updateReport: (recordId, change) => updateItem<DeliveryReport>(tables.deliveryReports, { recordId }, change),
+  };
+}

@@ -1,0 +1,146 @@
+import type { Outcome, ReportedNumber, StatusCallback } from "./status-callback.ts";
+
+/** One status callback as the receive handler queued it. */
+export interface CallbackDelivery {
+  deliveryId: string;
+  receivedAt: string;
+  callback: StatusCallback;
+}
+
+/** One distinct result reported for a message, however many times it came. */
+export interface ReportedResult {
+  status: string;
+  errorCode: string;
+  errorMeaning: string;
+  errorMsg: string;
+  outcome: Outcome;
+  firstArrivalAt: string;
+  lastArrivalAt: string;
+  count: number;
+  /** Every field of the first callback that reported it. */
+  fields: Record<string, string>;
+}
+
+export type ReportFlag = "CONFLICTING_FINAL_RESULTS";
+
+/** The stored delivery record of one sent message. */
+export interface DeliveryReport {
+  recordId: string;
+  msgId?: string;
+  cKey?: string;
+  sendNum?: ReportedNumber;
+  recvNum?: ReportedNumber;
+  /** The current result: the first final one to arrive, else the latest to arrive. */
+  status: string;
+  outcome: Outcome;
+  final: boolean;
+  errorCode: string;
+  errorMeaning: string;
+  errorMsg: string;
+  history: ReportedResult[];
+  callbackCount: number;
+  firstCallbackAt: string;
+  lastCallbackAt: string;
+  flags: ReportFlag[];
+  /** The latest callbacks' delivery ids (at most `maxListedCallbacks`). */
+  callbacks: { deliveryId: string; arrivedAt: string }[];
+}
+
+export const maxListedCallbacks = 100;
+
+const isFinal = (outcome: Outcome) => outcome !== "unknown";
+const sameResult = (entry: ReportedResult, callback: StatusCallback) =>
+  entry.status === callback.status && entry.errorCode === callback.errorCode && entry.errorMsg === callback.errorMsg;
+
+/**
+ * Counts a callback on its message's delivery record. The record is a function of the set of
+ * callbacks, not of their order: the current result is the first final result to arrive (so a
+ * repeat or an older result never overwrites it), else the latest to arrive; final results
+ * that disagree (Failed and Success) are all kept in the history and the record is flagged.
+ * Returns undefined when the record lists this callback already.
+ */
+export function countCallback(
+  current: DeliveryReport | undefined,
+  delivery: CallbackDelivery,
+  recordId: string,
+): DeliveryReport | undefined {
+  if (current?.callbacks.some((listed) => listed.deliveryId === delivery.deliveryId)) return undefined;
+  const { callback, receivedAt } = delivery;
+  const history = addToHistory(current?.history ?? [], callback, receivedAt);
+  const chosen = currentResult(history);
+  const finalOutcomes = new Set(history.filter((entry) => isFinal(entry.outcome)).map((entry) => entry.outcome));
+  const callbacks = [...(current?.callbacks ?? []), { deliveryId: delivery.deliveryId, arrivedAt: receivedAt }]
+    .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt))
+    .slice(-maxListedCallbacks);
+  return {
+    recordId,
+    ...identityOf(current, callback),
+    status: chosen.status,
+    outcome: chosen.outcome,
+    final: isFinal(chosen.outcome),
+    errorCode: chosen.errorCode,
+    errorMeaning: chosen.errorMeaning,
+    errorMsg: chosen.errorMsg,
+    history,
+    callbackCount: (current?.callbackCount ?? 0) + 1,
+    firstCallbackAt: earlier(current?.firstCallbackAt, receivedAt),
+    lastCallbackAt: later(current?.lastCallbackAt, receivedAt),
+    flags: finalOutcomes.size > 1 ? ["CONFLICTING_FINAL_RESULTS"] : [],
+    callbacks,
+  };
+}
+
+function addToHistory(history: ReportedResult[], callback: StatusCallback, receivedAt: string): ReportedResult[] {
+  const existing = history.find((entry) => sameResult(entry, callback));
+  const updated: ReportedResult = existing
+    ? {
+        ...existing,
+        count: existing.count + 1,
+        firstArrivalAt: earlier(existing.firstArrivalAt, receivedAt),
+        lastArrivalAt: later(existing.lastArrivalAt, receivedAt),
+      }
+    : {
+        status: callback.status,
+        errorCode: callback.errorCode,
+        errorMeaning: callback.errorMeaning,
+        errorMsg: callback.errorMsg,
+        outcome: callback.outcome,
+        firstArrivalAt: receivedAt,
+        lastArrivalAt: receivedAt,
+        count: 1,
+        fields: callback.fields,
+      };
+  return [...history.filter((entry) => entry !== existing), updated].sort(byFirstArrival);
+}
+
+// Ties broken by the result itself, so the outcome never depends on processing order.
+const resultKey = (entry: ReportedResult) => `${entry.status}\u0000${entry.errorCode}\u0000${entry.errorMsg}`;
+const byFirstArrival = (a: ReportedResult, b: ReportedResult) =>
+  a.firstArrivalAt.localeCompare(b.firstArrivalAt) || resultKey(a).localeCompare(resultKey(b));
+const byLastArrivalDescending = (a: ReportedResult, b: ReportedResult) =>
+  b.lastArrivalAt.localeCompare(a.lastArrivalAt) || resultKey(a).localeCompare(resultKey(b));
+
+function currentResult(history: ReportedResult[]): ReportedResult {
+  const firstFinal = [...history].sort(byFirstArrival).find((entry) => isFinal(entry.outcome));
+  if (firstFinal) return firstFinal;
+  const latest = [...history].sort(byLastArrivalDescending)[0];
+  if (!latest) throw new Error("a delivery record always has a result");
+  return latest;
+}
+
+/** MsgId, CKey and numbers: kept from the first callback that had them, completed by later ones. */
+function identityOf(current: DeliveryReport | undefined, callback: StatusCallback) {
+  const msgId = current?.msgId ?? callback.msgId;
+  const cKey = current?.cKey ?? callback.cKey;
+  const sendNum = current?.sendNum ?? callback.sendNum;
+  const recvNum = current?.recvNum ?? callback.recvNum;
+  return {
+    ...(msgId === undefined ? {} : { msgId }),
+    ...(cKey === undefined ? {} : { cKey }),
+    ...(sendNum === undefined ? {} : { sendNum }),
+    ...(recvNum === undefined ? {} : { recvNum }),
+  };
+}
+
+const earlier = (a: string | undefined, b: string) => (a !== undefined && a <= b ? a : b);
+const later = (a: string | undefined, b: string) => (a !== undefined && a >= b ? a : b);

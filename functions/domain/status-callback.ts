@@ -1,0 +1,83 @@
+import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
+import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
+
+/** What a result means for the message: delivered and failed are final, unknown is not. */
+export type Outcome = "delivered" | "failed" | "unknown";
+
+/** ToBeText's status-callback error codes, with their meaning in words. */
+export const statusCodes: Readonly<Record<string, { meaning: string; outcome: Outcome }>> = {
+  "200": { meaning: "Success: delivered", outcome: "delivered" },
+  "400": { meaning: "Failed", outcome: "failed" },
+  "411": { meaning: "Failed: ToBeText internal error", outcome: "failed" },
+  "412": { meaning: "Failed: other", outcome: "failed" },
+};
+
+export const unknownCode = { meaning: "Unknown error code", outcome: "unknown" } as const;
+
+/** ToBeText's code for a bad CKey, answered when a callback names no message at all. */
+export const badCKeyCode = 2001;
+
+/** A number as sent, with its E.164 form when it reads as a phone number. */
+export interface ReportedNumber {
+  asSent: string;
+  e164?: string;
+}
+
+/** A status callback that passed validation, ready to be queued. */
+export interface StatusCallback extends ReceivedFields {
+  msgId?: string;
+  cKey?: string;
+  status: string;
+  errorCode: string;
+  errorMeaning: string;
+  outcome: Outcome;
+  errorMsg: string;
+  sendNum?: ReportedNumber;
+  recvNum?: ReportedNumber;
+}
+
+/**
+ * Accepts a status callback: it must name its message by MsgId or CKey. Everything else is
+ * kept as reported; an ErrorCode ToBeText's document does not list is kept as unknown, not refused.
+ */
+export function acceptStatusCallback(input: ReceivedFields): Acceptance<StatusCallback> {
+  const read = (name: string) => fieldIgnoringCase(input.fields, name)?.trim() || undefined;
+  const msgId = read("MsgId");
+  const cKey = read("CKey");
+  if (msgId === undefined && cKey === undefined) {
+    return rejected(badCKeyCode, "Neither MsgId nor CKey names the message");
+  }
+  const errorCode = read("ErrorCode") ?? "";
+  const code = statusCodes[errorCode] ?? unknownCode;
+  const sendNum = reportedNumber(read("SendNum"));
+  const recvNum = reportedNumber(read("RecvNum"));
+  return {
+    accepted: true,
+    value: {
+      ...input,
+      ...(msgId === undefined ? {} : { msgId }),
+      ...(cKey === undefined ? {} : { cKey }),
+      status: read("Status") ?? "",
+      errorCode,
+      errorMeaning: code.meaning,
+      outcome: code.outcome,
+      errorMsg: read("ErrorMsg") ?? "",
+      ...(sendNum ? { sendNum } : {}),
+      ...(recvNum ? { recvNum } : {}),
+    },
+  };
+}
+
+function reportedNumber(asSent: string | undefined): ReportedNumber | undefined {
+  if (asSent === undefined) return undefined;
+  const parsed: PhoneNumber | undefined = parsePhoneNumber(asSent);
+  return parsed ? { asSent, e164: parsed.e164 } : { asSent };
+}
+
+/**
+ * The key of a message's delivery record: ToBeText's MsgId when the callback has one (unique
+ * per message at ToBeText), else the customer's CKey.
+ */
+export function deliveryRecordIdOf(callback: Pick<StatusCallback, "msgId" | "cKey">): string {
+  return callback.msgId !== undefined ? `MsgId#${callback.msgId}` : `CKey#${callback.cKey}`;
+}
