@@ -45,17 +45,27 @@ export interface QueueDefinition {
   deadLetterRetentionDays: number;
 }
 
+/** Timings shared by the queues: each is consumed by a processor of the same shape. */
+const standardQueue = {
+  // Six times the processor timeout, as AWS advises for SQS event sources.
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+  batchSize: 10,
+  // 0, the default: a batch goes as soon as messages are there; SMS volume never needs a wait to fill one.
+  maxBatchingWindowSeconds: 0,
+  // Enough for bursts; bounded so a flood cannot exhaust the account's Lambda concurrency.
+  maximumConcurrency: 5,
+  deadLetterRetentionDays: 14,
+} as const;
+
 export const queues = {
   inboundSms: {
     urlSetting: "INBOUND_QUEUE_URL",
-    // Six times the processor timeout, as AWS advises for SQS event sources.
-    visibilityTimeoutSeconds: 60,
-    maxReceiveCount: 5,
-    batchSize: 10,
-    // 0, the default: a batch goes as soon as messages are there; SMS volume never needs a wait to fill one.
-    maxBatchingWindowSeconds: 0,
-    maximumConcurrency: 5,
-    deadLetterRetentionDays: 14,
+    ...standardQueue,
+  },
+  statusCallbacks: {
+    urlSetting: "STATUS_QUEUE_URL",
+    ...standardQueue,
   },
 } as const satisfies Record<string, QueueDefinition>;
 
@@ -94,6 +104,15 @@ export const tables = {
     indexes: [],
     timeToLiveAttribute: "expiresAtEpoch",
   },
+  deliveryReports: {
+    nameSetting: "DELIVERY_REPORTS_TABLE",
+    description: "delivery status of sent SMS, one item per message (from status callbacks)",
+    partitionKey: "recordId",
+    indexes: [
+      { name: "byMsgId", partitionKey: "msgId", sortKey: "firstCallbackAt" },
+      { name: "byCKey", partitionKey: "cKey", sortKey: "firstCallbackAt" },
+    ],
+  },
   rejectedRequests: {
     nameSetting: "REJECTED_REQUESTS_TABLE",
     description: "requests that could not be accepted, with the reason",
@@ -101,8 +120,6 @@ export const tables = {
     indexes: [{ name: "byRoute", partitionKey: "route", sortKey: "receivedAt" }],
   },
 } as const satisfies Record<string, TableDefinition>;
-
-export type FunctionId = "inboundSms" | "processor";
 
 export interface RouteDefinition {
   /** Path ToBeText posts to. Any method reaches the handler, so a wrong one gets a ToBeText-style 405. */
@@ -122,19 +139,34 @@ export const routes = {
     queue: "inboundSms",
     label: "inbound SMS",
   },
+  statusCallback: {
+    path: "/status-callback",
+    entry: "functions/status-callback/handler.ts",
+    queue: "statusCallbacks",
+    label: "status callback",
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 export interface ConsumerDefinition {
   entry: string;
   queue: QueueId;
   timeoutSeconds: number;
+  /** The tables it reads and writes: its only DynamoDB access (see the stack's grants). */
+  tables: readonly TableId[];
 }
 
 export const consumers = {
-  processor: {
-    entry: "functions/processor/handler.ts",
+  inboundProcessor: {
+    entry: "functions/inbound-processor/handler.ts",
     queue: "inboundSms",
     timeoutSeconds: 10,
+    tables: ["inboundMessages", "dedupe", "rejectedRequests"],
+  },
+  statusProcessor: {
+    entry: "functions/status-processor/handler.ts",
+    queue: "statusCallbacks",
+    timeoutSeconds: 10,
+    tables: ["deliveryReports", "dedupe", "rejectedRequests"],
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 

@@ -4,6 +4,7 @@
  *   npm run records                       readable table, from the running local stack
  *   npm run records -- --json             one JSON object a line
  *   npm run records -- --sender 010-1234-5678 | --recipient 01012345678 | --limit 20
+ *   npm run records -- --status           delivery records from status callbacks (--msgid ID | --ckey KEY)
  *   npm run records -- --rejected         requests that could not be accepted, with the reason
  *   npm run records -- --table NAME       a deployed table (AWS credentials and region from the environment)
  */
@@ -13,7 +14,7 @@ import { DynamoDBDocumentClient, paginateQuery, paginateScan } from "@aws-sdk/li
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { localCredentials } from "../local/stand-ins.ts";
 import { readLocalState } from "../local/state.ts";
-import { tables } from "../topology.ts";
+import { type TableId, tables } from "../topology.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -21,6 +22,9 @@ const { values: options } = parseArgs({
     sender: { type: "string" },
     recipient: { type: "string" },
     rejected: { type: "boolean", default: false },
+    status: { type: "boolean", default: false },
+    msgid: { type: "string" },
+    ckey: { type: "string" },
     table: { type: "string" },
     limit: { type: "string" },
     help: { type: "boolean", default: false },
@@ -29,13 +33,16 @@ const { values: options } = parseArgs({
 
 if (options.help) {
   console.log(
-    "usage: npm run records -- [--json] [--sender NUMBER | --recipient NUMBER] [--rejected] [--limit N] [--table NAME]",
+    "usage: npm run records -- [--json] [--limit N] [--table NAME]\n" +
+      "         [--sender NUMBER | --recipient NUMBER]   inbound SMS (default)\n" +
+      "         --status [--msgid ID | --ckey KEY]         delivery records from status callbacks\n" +
+      "         --rejected                               requests that could not be accepted",
   );
   process.exit(0);
 }
 
 type Item = Record<string, unknown>;
-const tableId = options.rejected ? "rejectedRequests" : "inboundMessages";
+const tableId: TableId = options.rejected ? "rejectedRequests" : options.status ? "deliveryReports" : "inboundMessages";
 const { client, tableName } = await connect();
 const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : Number(options.limit);
 const items = (await readItems()).slice(0, limit);
@@ -77,21 +84,41 @@ async function connect(): Promise<{ client: DynamoDBDocumentClient; tableName: s
 }
 
 async function readItems(): Promise<Item[]> {
-  const byNumber = options.rejected ? undefined : indexQuery();
-  const pages = byNumber
-    ? paginateQuery({ client }, { TableName: tableName, ScanIndexForward: false, ...byNumber })
+  const query = indexQuery();
+  const pages = query
+    ? paginateQuery({ client }, { TableName: tableName, ScanIndexForward: false, ...query })
     : paginateScan({ client }, { TableName: tableName });
   const items: Item[] = [];
   for await (const page of pages) {
     items.push(...(page.Items ?? []));
-    if (byNumber && items.length >= limit) break;
+    if (query && items.length >= limit) break;
   }
-  const timeOf = (item: Item) => String(item.firstArrivalAt ?? item.receivedAt ?? "");
-  return byNumber ? items : items.sort((a, b) => timeOf(b).localeCompare(timeOf(a)));
+  const timeOf = (item: Item) => String(item.firstArrivalAt ?? item.lastCallbackAt ?? item.receivedAt ?? "");
+  return query ? items : items.sort((a, b) => timeOf(b).localeCompare(timeOf(a)));
 }
 
-/** --sender / --recipient: a Query on the index, never a Scan; the number may be written any usual way. */
+/** A Query on an index, never a Scan, for the filters that have one. */
 function indexQuery() {
+  if (options.rejected) return undefined;
+  if (options.status) {
+    const [attribute, value] = options.msgid ? ["msgId", options.msgid] : options.ckey ? ["cKey", options.ckey] : [];
+    return attribute && value !== undefined ? keyQuery("deliveryReports", attribute, value) : undefined;
+  }
+  return numberQuery();
+}
+
+function keyQuery(table: "inboundMessages" | "deliveryReports", attribute: string, value: string) {
+  const index = tables[table].indexes.find((candidate) => candidate.partitionKey === attribute);
+  return {
+    IndexName: index?.name,
+    KeyConditionExpression: "#key = :value",
+    ExpressionAttributeNames: { "#key": attribute },
+    ExpressionAttributeValues: { ":value": value },
+  };
+}
+
+/** --sender / --recipient: the number may be written any usual way. */
+function numberQuery() {
   const [attribute, value] = options.sender
     ? ["sender", options.sender]
     : options.recipient
@@ -103,35 +130,40 @@ function indexQuery() {
     console.error(`${value} is not a phone number`);
     process.exit(2);
   }
-  const index = tables.inboundMessages.indexes.find((candidate) => candidate.partitionKey === attribute);
-  return {
-    IndexName: index?.name,
-    KeyConditionExpression: "#number = :number",
-    ExpressionAttributeNames: { "#number": attribute },
-    ExpressionAttributeValues: { ":number": number.e164 },
-  };
+  return keyQuery("inboundMessages", attribute, number.e164);
 }
 
 function printTable(rows: Item[]): void {
-  const columns = options.rejected
+  const columns = options.status
     ? [
-        ["received", (item: Item) => String(item.receivedAt)],
-        ["route", (item: Item) => String(item.route)],
-        ["status", (item: Item) => String(item.httpStatus)],
-        ["code", (item: Item) => String(item.errorCode)],
-        ["reason", (item: Item) => clip(String(item.reason), 60)],
-        ["id", (item: Item) => String(item.rejectionId)],
-      ]
-    : [
-        ["first arrival", (item: Item) => String(item.firstArrivalAt)],
-        ["sender", (item: Item) => String(item.sender)],
-        ["recipient", (item: Item) => String(item.recipient)],
-        ["prefix", (item: Item) => String(item.prefix)],
-        ["text", (item: Item) => clip(String(item.text), 40)],
-        ["deliveries", (item: Item) => String(item.deliveryCount)],
-        ["last arrival", (item: Item) => String(item.lastArrivalAt)],
+        ["last callback", (item: Item) => String(item.lastCallbackAt)],
+        ["MsgId", (item: Item) => String(item.msgId ?? "")],
+        ["CKey", (item: Item) => String(item.cKey ?? "")],
+        ["status", (item: Item) => `${item.status} (${item.outcome}${item.final ? ", final" : ""})`],
+        ["code", (item: Item) => `${item.errorCode} ${item.errorMeaning}`],
+        ["callbacks", (item: Item) => String(item.callbackCount)],
+        ["results", (item: Item) => String(Array.isArray(item.history) ? item.history.length : 0)],
         ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
-      ];
+      ]
+    : options.rejected
+      ? [
+          ["received", (item: Item) => String(item.receivedAt)],
+          ["route", (item: Item) => String(item.route)],
+          ["status", (item: Item) => String(item.httpStatus)],
+          ["code", (item: Item) => String(item.errorCode)],
+          ["reason", (item: Item) => clip(String(item.reason), 60)],
+          ["id", (item: Item) => String(item.rejectionId)],
+        ]
+      : [
+          ["first arrival", (item: Item) => String(item.firstArrivalAt)],
+          ["sender", (item: Item) => String(item.sender)],
+          ["recipient", (item: Item) => String(item.recipient)],
+          ["prefix", (item: Item) => String(item.prefix)],
+          ["text", (item: Item) => clip(String(item.text), 40)],
+          ["deliveries", (item: Item) => String(item.deliveryCount)],
+          ["last arrival", (item: Item) => String(item.lastArrivalAt)],
+          ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
+        ];
   const cells = rows.map((row) => columns.map(([, read]) => (read as (item: Item) => string)(row)));
   const headers = columns.map(([title]) => title as string);
   const widths = headers.map((header, i) =>

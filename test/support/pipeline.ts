@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
-import type { TableId } from "../../infra/topology.ts";
+import type { QueueId, TableId } from "../../infra/topology.ts";
 
 export interface TestPipeline {
   stack: LocalStack;
@@ -16,10 +16,10 @@ export interface TestPipeline {
   scan(table: TableId): Promise<Record<string, unknown>[]>;
   /** Polls until `read` returns something `done` accepts; fails with the last value seen. */
   eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T>;
-  /** Messages in the inbound queue, visible or in flight. */
-  queueDepth(): Promise<number>;
+  /** Messages in a queue, visible or in flight. */
+  queueDepth(queue?: QueueId): Promise<number>;
   /** Messages in a queue's dead-letter queue (received, and left there). */
-  deadLetters(): Promise<string[]>;
+  deadLetters(queue?: QueueId): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -69,10 +69,10 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
       }
       return value;
     },
-    async queueDepth() {
+    async queueDepth(queue = "inboundSms") {
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({
-          QueueUrl: stack.queueUrls.inboundSms,
+          QueueUrl: stack.queueUrls[queue],
           AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         }),
       );
@@ -80,10 +80,10 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
         Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
       );
     },
-    async deadLetters() {
+    async deadLetters(queue = "inboundSms") {
       const { Messages } = await sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: stack.deadLetterQueueUrls.inboundSms,
+          QueueUrl: stack.deadLetterQueueUrls[queue],
           MaxNumberOfMessages: 10,
           VisibilityTimeout: 0,
           WaitTimeSeconds: 0,
