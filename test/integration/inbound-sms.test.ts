@@ -1,7 +1,6 @@
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
+import { inboundSmsEnvelope } from "../support/envelopes.ts";
 import { multipartForm, rawForm, startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
 
 const receivingNumber = "821012341234";
@@ -296,40 +295,18 @@ describe("retries never double-count", () => {
     await storedMessage(sender);
     // The queue's own at-least-once delivery: the very same envelope, twice more.
     const record = await storedMessage(sender);
-    const envelope = {
-      kind: "inbound-sms",
-      version: 1,
-      delivery: {
-        deliveryId: response.result?.MsgId,
-        receivedAt: record.firstArrivalAt,
-        sms: {
-          sender: { e164: e164(sender), asSent: sender },
-          recipient: { e164: "+821012341234", asSent: receivingNumber },
-          body: "TOBE 재전달",
-          prefix: "TOBE",
-          text: "재전달",
-          fields: record.fields,
-          undecodable: {},
-          charset: "utf-8",
-          format: "form-urlencoded",
-          flags: [],
-        },
-      },
-    };
-    const sqs = new SQSClient({
-      endpoint: pipeline.stack.sqsEndpoint,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-    for (let copy = 0; copy < 2; copy++) {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: pipeline.stack.queueUrls.inboundSms,
-          MessageBody: JSON.stringify(envelope),
-        }),
-      );
-    }
-    sqs.destroy();
+    const envelope = JSON.stringify(
+      inboundSmsEnvelope({
+        deliveryId: String(response.result?.MsgId),
+        receivedAt: String(record.firstArrivalAt),
+        sender,
+        recipient: receivingNumber,
+        prefix: "TOBE",
+        text: "재전달",
+        fields: record.fields as Record<string, string>,
+      }),
+    );
+    await pipeline.enqueue("inboundSms", [envelope, envelope]);
     // Both copies taken from the queue and settled: nothing visible, nothing in flight.
     await pipeline.eventually(
       () => pipeline.queueDepth(),
@@ -418,43 +395,13 @@ describe("bad input gets ToBeText's answer and is kept with its reason", () => {
 describe("the processor", () => {
   it("dead-letters a poison record while its batch-mates are stored", async () => {
     const sender = nextSender();
-    const good = (text: string, id: string) =>
-      JSON.stringify({
-        kind: "inbound-sms",
-        version: 1,
-        delivery: {
-          deliveryId: id,
-          receivedAt: new Date().toISOString(),
-          sms: {
-            sender: { e164: e164(sender), asSent: sender },
-            recipient: { e164: "+821012341234", asSent: receivingNumber },
-            body: `TOBE ${text}`,
-            prefix: "TOBE",
-            text,
-            fields: {},
-            undecodable: {},
-            charset: "utf-8",
-            format: "form-urlencoded",
-            flags: [],
-          },
-        },
-      });
-    const sqs = new SQSClient({
-      endpoint: pipeline.stack.sqsEndpoint,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: pipeline.stack.queueUrls.inboundSms,
-        Entries: [
-          { Id: "good1", MessageBody: good("첫째", "a".repeat(32)) },
-          { Id: "poison", MessageBody: '{"kind":"inbound-sms","version":1,"delivery":{"deliveryId":"x"}}' },
-          { Id: "good2", MessageBody: good("둘째", "b".repeat(32)) },
-        ],
-      }),
-    );
-    sqs.destroy();
+    const good = (text: string, deliveryId: string) =>
+      JSON.stringify(inboundSmsEnvelope({ deliveryId, sender, recipient: receivingNumber, prefix: "TOBE", text }));
+    await pipeline.enqueue("inboundSms", [
+      good("첫째", "a".repeat(32)),
+      '{"kind":"inbound-sms","version":1,"delivery":{"deliveryId":"x"}}',
+      good("둘째", "b".repeat(32)),
+    ]);
 
     const stored = await pipeline.eventually(
       () => messagesFrom(sender),

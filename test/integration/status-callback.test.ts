@@ -1,7 +1,6 @@
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
+import { statusCallbackEnvelope } from "../support/envelopes.ts";
 import { multipartForm, rawForm, startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
 
 let pipeline: TestPipeline;
@@ -130,42 +129,13 @@ describe("a delivery record per sent message", () => {
   it("results processed out of order end in the same record as in order", async () => {
     // Queued straight onto the callback queue in one batch, newest first: the processor sees them out of order.
     const msgId = nextMsgId();
-    const envelope = (deliveryId: string, receivedAt: string, errorCode: string, status: string) => ({
-      kind: "status-callback",
-      version: 1,
-      delivery: {
-        deliveryId,
-        receivedAt,
-        callback: {
-          msgId,
-          status,
-          errorCode,
-          errorMeaning: errorCode === "200" ? "Success: delivered" : "Unknown error code",
-          outcome: errorCode === "200" ? "delivered" : "unknown",
-          errorMsg: "",
-          fields: {},
-          undecodable: {},
-          charset: "ascii",
-          format: "form-urlencoded",
-        },
-      },
-    });
-    const sqs = new SQSClient({
-      endpoint: pipeline.stack.sqsEndpoint,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: pipeline.stack.queueUrls.statusCallbacks,
-        Entries: [
-          { Id: "late", MessageBody: JSON.stringify(envelope("c3", "2026-01-01T00:20:00.000Z", "999", "Pending")) },
-          { Id: "final", MessageBody: JSON.stringify(envelope("c2", "2026-01-01T00:10:00.000Z", "200", "Success")) },
-          { Id: "early", MessageBody: JSON.stringify(envelope("c1", "2026-01-01T00:05:00.000Z", "999", "Pending")) },
-        ],
-      }),
-    );
-    sqs.destroy();
+    const envelope = (deliveryId: string, receivedAt: string, errorCode: string, status: string) =>
+      JSON.stringify(statusCallbackEnvelope({ deliveryId, receivedAt, msgId, errorCode, status }));
+    await pipeline.enqueue("statusCallbacks", [
+      envelope("c3", "2026-01-01T00:20:00.000Z", "999", "Pending"),
+      envelope("c2", "2026-01-01T00:10:00.000Z", "200", "Success"),
+      envelope("c1", "2026-01-01T00:05:00.000Z", "999", "Pending"),
+    ]);
     const report = await reportOf(msgId, (item) => item.callbackCount === 3);
     expect(report).toMatchObject({
       status: "Success",
@@ -259,43 +229,14 @@ describe("bad callbacks get ToBeText's answer and are kept", () => {
 describe("the status processor", () => {
   it("a failure on one callback leaves its batch-mates stored", async () => {
     const good = nextMsgId();
-    const envelope = {
-      kind: "status-callback",
-      version: 1,
-      delivery: {
-        deliveryId: `good-${good}`,
-        receivedAt: new Date().toISOString(),
-        callback: {
-          msgId: good,
-          status: "Success",
-          errorCode: "200",
-          errorMeaning: "Success: delivered",
-          outcome: "delivered",
-          errorMsg: "",
-          fields: {},
-          undecodable: {},
-          charset: "ascii",
-          format: "form-urlencoded",
-        },
-      },
-    };
-    const sqs = new SQSClient({
-      endpoint: pipeline.stack.sqsEndpoint,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: pipeline.stack.queueUrls.statusCallbacks,
-        Entries: [
-          { Id: "poison", MessageBody: '{"kind":"status-callback","version":1,"delivery":{"deliveryId":"poison"}}' },
-          { Id: "good", MessageBody: JSON.stringify(envelope) },
-          // An inbound SMS has no place on the callback queue: it fails alone too.
-          { Id: "stray", MessageBody: JSON.stringify({ kind: "inbound-sms", version: 1, delivery: {} }) },
-        ],
-      }),
-    );
-    sqs.destroy();
+    await pipeline.enqueue("statusCallbacks", [
+      '{"kind":"status-callback","version":1,"delivery":{"deliveryId":"poison"}}',
+      JSON.stringify(
+        statusCallbackEnvelope({ deliveryId: `good-${good}`, msgId: good, status: "Success", errorCode: "200" }),
+      ),
+      // An inbound SMS has no place on the callback queue: it fails alone too.
+      JSON.stringify({ kind: "inbound-sms", version: 1, delivery: {} }),
+    ]);
     expect(await reportOf(good)).toMatchObject({ outcome: "delivered" });
     const deadLetters = await pipeline.eventually(
       () => pipeline.deadLetters("statusCallbacks"),

@@ -3,7 +3,12 @@
  * Requests go over HTTP; records are read back through the DynamoDB API.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
@@ -16,6 +21,8 @@ export interface TestPipeline {
   scan(table: TableId): Promise<Record<string, unknown>[]>;
   /** Polls until `read` returns something `done` accepts; fails with the last value seen. */
   eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T>;
+  /** Puts message bodies straight on a queue (one batch), as SQS itself would deliver them. */
+  enqueue(queue: QueueId, bodies: string[]): Promise<void>;
   /** Messages in a queue, visible or in flight. */
   queueDepth(queue?: QueueId): Promise<number>;
   /** Messages in a queue's dead-letter queue (received, and left there). */
@@ -68,6 +75,15 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
         value = await read();
       }
       return value;
+    },
+    async enqueue(queue, bodies) {
+      const { Failed } = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: stack.queueUrls[queue],
+          Entries: bodies.map((body, index) => ({ Id: `m${index}`, MessageBody: body })),
+        }),
+      );
+      if (Failed?.length) throw new Error(`SQS refused ${Failed.length} test messages: ${Failed[0]?.Message}`);
     },
     async queueDepth(queue = "inboundSms") {
       const { Attributes } = await sqs.send(
