@@ -44,6 +44,22 @@ echo "records: $RECORDS"
 echo "$RECORDS" | grep -q '"sender":"+821012345678"'
 echo "$RECORDS" | grep -q '"prefix":"TEST","text":"안녕하세요 ToBeText"'
 npm run --silent records
+
+# A status callback, as ToBeText posts one for a sent SMS, to the printed URL.
+STATUS_URL=$(grep -i "status callback" "$CI_LOG" | grep -o 'http://[^ ]*' | head -1)
+[ -n "$STATUS_URL" ] || { echo "no status callback URL printed"; exit 1; }
+curl -sS -X POST "$STATUS_URL" -d 'CKey=order-1' -d 'Status=Success' -d 'MsgId=41aa33709703dea382c10a057823ffdc' \
+  -d 'SendNum=821012341234' -d 'RecvNum=01012345678' -d 'ErrorCode=200' -d 'ErrorMsg=Message successfully sent' \
+  | grep -q "<Status>Success</Status>"
+for _ in $(seq 1 40); do
+  STATUS=$(npm run --silent records -- --status --json)
+  [ -n "$STATUS" ] && break
+  sleep 0.5
+done
+echo "status records: $STATUS"
+echo "$STATUS" | grep -q '"msgId":"41aa33709703dea382c10a057823ffdc"'
+echo "$STATUS" | grep -q '"outcome":"delivered"'
+npm run --silent records -- --status
 stop
 
 # Records survive a restart.
