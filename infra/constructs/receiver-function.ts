@@ -1,0 +1,89 @@
+import { resolve } from "node:path";
+import { Duration } from "aws-cdk-lib";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import { receiverLogGroup } from "./log-group.ts";
+import type { ReceiverTable } from "./receiver-table.ts";
+
+const repositoryRoot = resolve(import.meta.dirname, "../..");
+
+/** What the processor does to a table; reads by key and queries, never scans or deletes. */
+const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"];
+
+/**
+ * The handlers are ESM; a CommonJS dependency bundled into ESM still calls `require` for Node
+ * built-ins, which ESM does not define. The alias keeps clear of a bundled `createRequire`.
+ */
+const defineRequireBanner =
+  "import { createRequire as receiverCreateRequire } from 'node:module'; const require = receiverCreateRequire(import.meta.url);";
+
+export interface ReceiverFunctionProps {
+  /** Module exporting `handler`, relative to the repository root (as in the topology). */
+  entry: string;
+  description: string;
+  memorySizeMb: number;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+}
+
+/**
+ * A Lambda function of this system: Node.js 24 on arm64, its handler bundled locally by esbuild
+ * into minified ESM with source maps, logging to its own log group, and allowed nothing but that
+ * log group until a helper below grants it a queue or a table.
+ */
+export class ReceiverFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ReceiverFunctionProps) {
+    // Made beside the function: NodejsFunction needs them before `this` exists.
+    const logGroup = receiverLogGroup(scope, `${id}Logs`);
+    // Instead of AWSLambdaBasicExecutionRole, which may write to every log group in the account.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Runs ${props.entry}`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: resolve(repositoryRoot, props.entry),
+      handler: "handler",
+      projectRoot: repositoryRoot,
+      depsLockFilePath: resolve(repositoryRoot, "package-lock.json"),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySizeMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      description: props.description,
+      role,
+      logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        // Prefer packages' ESM builds, which esbuild can tree-shake.
+        mainFields: ["module", "main"],
+        banner: defineRequireBanner,
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings only; the sources would double the asset.
+        sourcesContent: false,
+        // The SDK versions the tests ran against, not whichever the runtime ships this month.
+        bundleAwsSDK: true,
+      },
+    });
+  }
+
+  /** sqs:SendMessage on this queue, and nothing else on it. */
+  allowSendingTo(queue: IQueue): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }));
+  }
+
+  /** Item reads, writes and queries on this table, and queries on its indexes, each named. */
+  allowReadingAndWriting(table: ReceiverTable): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: tableActions, resources: [table.tableArn] }));
+    if (table.indexArns.length > 0) {
+      this.addToRolePolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources: [...table.indexArns] }));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Duration } from "aws-cdk-lib";
+import { Queue, QueueEncryption, type QueueProps } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { QueueDefinition } from "../topology.ts";
+
+export interface ReceiverQueueProps {
+  definition: QueueDefinition;
+}
+
+/** A queue as the topology defines it, with its dead-letter queue; both encrypted and HTTPS-only. */
+export class ReceiverQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ReceiverQueueProps) {
+    super(scope, id);
+    const { definition } = props;
+    const protection: QueueProps = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
+    this.deadLetterQueue = new Queue(this, "DeadLetters", {
+      ...protection,
+      retentionPeriod: Duration.days(definition.deadLetterRetentionDays),
+    });
+    this.queue = new Queue(this, "Queue", {
+      ...protection,
+      visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import { type Attribute, AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import type { Construct } from "constructs";
+import type { TableDefinition } from "../topology.ts";
+
+export interface ReceiverTableProps {
+  definition: TableDefinition;
+}
+
+/** A table as the topology defines it: string keys, on demand, recoverable, never deleted with the stack. */
+export class ReceiverTable extends TableV2 {
+  /** One ARN per secondary index, so that grants can name indexes instead of `index/*`. */
+  readonly indexArns: readonly string[];
+
+  constructor(scope: Construct, id: string, props: ReceiverTableProps) {
+    const { definition } = props;
+    super(scope, id, {
+      partitionKey: stringAttribute(definition.partitionKey),
+      sortKey: definition.sortKey === undefined ? undefined : stringAttribute(definition.sortKey),
+      globalSecondaryIndexes: definition.indexes.map((index) => ({
+        indexName: index.name,
+        partitionKey: stringAttribute(index.partitionKey),
+        sortKey: index.sortKey === undefined ? undefined : stringAttribute(index.sortKey),
+      })),
+      timeToLiveAttribute: definition.timeToLiveAttribute,
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.indexArns = definition.indexes.map((index) => `${this.tableArn}/index/${index.name}`);
+  }
+}
+
+function stringAttribute(name: string): Attribute {
+  return { name, type: AttributeType.STRING };
+}

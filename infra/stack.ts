@@ -1,0 +1,230 @@
+/**
+ * The system on AWS, made from the topology alone: every route, queue, consumer and table there
+ * appears here without a change to this file.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import { HttpApi, HttpMethod, LogGroupLogDestination, PayloadFormatVersion } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { Construct } from "constructs";
+import { receiverLogGroup } from "./constructs/log-group.ts";
+import { ReceiverFunction } from "./constructs/receiver-function.ts";
+import { ReceiverQueue } from "./constructs/receiver-queue.ts";
+import { ReceiverTable } from "./constructs/receiver-table.ts";
+import {
+  type ConsumerDefinition,
+  consumers,
+  type QueueDefinition,
+  type QueueId,
+  queues,
+  type RouteDefinition,
+  routes,
+  settingDefaults,
+  settingNames,
+  type TableDefinition,
+  type TableId,
+  tables,
+} from "./topology.ts";
+
+export type RouteId = keyof typeof routes;
+export type ConsumerId = keyof typeof consumers;
+export type SettingName = (typeof settingNames)[keyof typeof settingNames];
+export type Settings = Record<SettingName, string>;
+
+/** CPU grows with memory on Lambda: 512 MB keeps cold starts short for a caller that retries on a slow answer. */
+const functionMemorySizeMb = 512;
+/** The receive function makes one SQS call; API Gateway itself gives up after 30 seconds. */
+const receiveTimeoutSeconds = 10;
+
+export interface ReceiverStackProps extends StackProps {
+  /** Settings that win over CDK context, the environment and the topology's defaults. */
+  settings?: Partial<Settings>;
+}
+
+export class ReceiverStack extends Stack {
+  readonly settings: Settings;
+  readonly queues: Record<QueueId, ReceiverQueue>;
+  readonly tables: Record<TableId, ReceiverTable>;
+  readonly receiveFunctions: Record<RouteId, ReceiverFunction>;
+  readonly consumerFunctions: Record<ConsumerId, ReceiverFunction>;
+  readonly httpApi: HttpApi;
+
+  constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
+    super(scope, id, props);
+    this.settings = resolveSettings(this, props.settings ?? {});
+
+    this.queues = mapTopology(
+      queues,
+      (queueId, definition: QueueDefinition) => new ReceiverQueue(this, `${pascalCase(queueId)}Queue`, { definition }),
+    );
+    this.tables = mapTopology(
+      tables,
+      (tableId, definition: TableDefinition) => new ReceiverTable(this, `${pascalCase(tableId)}Table`, { definition }),
+    );
+
+    this.httpApi = new HttpApi(this, "HttpApi", {
+      apiName: this.stackName,
+      description: "Receives ToBeText's requests",
+      // The $default stage is added below, with access logging.
+      createDefaultStage: false,
+    });
+    this.httpApi.addStage("DefaultStage", {
+      stageName: "$default",
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(receiverLogGroup(this, "HttpApiAccessLogs")),
+        format: accessLogFormat,
+      },
+    });
+
+    this.receiveFunctions = mapTopology(routes, (routeId, route: RouteDefinition) =>
+      this.addRoute(routeId, route, this.queues[route.queue]),
+    );
+    this.consumerFunctions = mapTopology(consumers, (consumerId, consumer: ConsumerDefinition) =>
+      this.addConsumer(consumerId, consumer, this.queues[consumer.queue]),
+    );
+
+    for (const [tableId, table] of Object.entries(this.tables) as [TableId, ReceiverTable][]) {
+      this.addTableOutputs(tableId, table, tables[tableId]);
+    }
+  }
+
+  /** `ANY <path>`: the handler answers a wrong method with a ToBeText-style 405 itself. */
+  private addRoute(routeId: RouteId, route: RouteDefinition, queue: ReceiverQueue): ReceiverFunction {
+    const name = pascalCase(routeId);
+    const receive = new ReceiverFunction(this, `${name}Receiver`, {
+      entry: route.entry,
+      description: `Receives ${route.label} at ${route.path} and queues it`,
+      memorySizeMb: functionMemorySizeMb,
+      timeoutSeconds: receiveTimeoutSeconds,
+      environment: { ...this.settings, [queues[route.queue].urlSetting]: queue.queue.queueUrl },
+    });
+    receive.allowSendingTo(queue.queue);
+
+    const [httpRoute] = this.httpApi.addRoutes({
+      path: route.path,
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration(`${name}Integration`, receive, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    if (httpRoute) {
+      Validations.of(httpRoute).acknowledge({
+        id: "AwsSolutions-APIG4",
+        reason: "ToBeText calls without credentials of any kind; its protocol has no authentication to check.",
+      });
+    }
+
+    new CfnOutput(this, `${name}Url`, {
+      value: `${this.httpApi.apiEndpoint}${route.path}`,
+      description: `The ${route.label} URL to register with ToBeText.`,
+    });
+    return receive;
+  }
+
+  private addConsumer(consumerId: ConsumerId, consumer: ConsumerDefinition, queue: ReceiverQueue): ReceiverFunction {
+    const queueDefinition: QueueDefinition = queues[consumer.queue];
+    assertConsumerFitsQueue(consumerId, consumer, queueDefinition);
+    const processor = new ReceiverFunction(this, `${pascalCase(consumerId)}Consumer`, {
+      entry: consumer.entry,
+      description: `Processes the ${consumer.queue} queue`,
+      memorySizeMb: functionMemorySizeMb,
+      timeoutSeconds: consumer.timeoutSeconds,
+      // Only the tables the topology lists for it: their names, and the only DynamoDB access it has.
+      environment: {
+        ...this.settings,
+        ...Object.fromEntries(
+          consumer.tables.map((tableId) => [tables[tableId].nameSetting, this.tables[tableId].tableName]),
+        ),
+      },
+    });
+    for (const tableId of consumer.tables) processor.allowReadingAndWriting(this.tables[tableId]);
+    processor.addEventSource(
+      new SqsEventSource(queue.queue, {
+        batchSize: queueDefinition.batchSize,
+        maxBatchingWindow: Duration.seconds(queueDefinition.maxBatchingWindowSeconds),
+        maxConcurrency: queueDefinition.maximumConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    return processor;
+  }
+
+  private addTableOutputs(tableId: TableId, table: ReceiverTable, definition: TableDefinition): void {
+    const name = pascalCase(tableId);
+    new CfnOutput(this, `${name}TableName`, {
+      value: table.tableName,
+      description: `Table of ${definition.description}`,
+    });
+    new CfnOutput(this, `${name}TableConsole`, {
+      // Tokens in a template literal become an Fn::Join, resolved at deploy time.
+      value: `https://${this.region}.console.aws.amazon.com/dynamodbv2/home?region=${this.region}#item-explorer?table=${table.tableName}`,
+      description: `DynamoDB console: ${definition.description}`,
+    });
+  }
+}
+
+/**
+ * A consumer that outlives the visibility timeout has its messages handed out again while it
+ * still works on them: fail the synth instead.
+ */
+export function assertConsumerFitsQueue(
+  consumerId: string,
+  consumer: ConsumerDefinition,
+  queue: QueueDefinition,
+): void {
+  if (consumer.timeoutSeconds >= queue.visibilityTimeoutSeconds) {
+    throw new Error(
+      `Consumer ${consumerId} times out after ${consumer.timeoutSeconds} s, which must be below the ` +
+        `visibility timeout of queue ${consumer.queue} (${queue.visibilityTimeoutSeconds} s)`,
+    );
+  }
+}
+
+/** Per setting: stack props, then CDK context (`-c NAME=value`), then the environment, then the topology default. */
+function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settings {
+  const names = Object.values(settingNames);
+  return Object.fromEntries(
+    names.map((name) => {
+      const fromContext: unknown = scope.node.tryGetContext(name);
+      const value =
+        overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext)) ?? process.env[name];
+      return [name, value ?? settingDefaults[name]];
+    }),
+  ) as Settings;
+}
+
+/** JSON lines with what tells a ToBeText retry apart from a failure: status, latency, integration error. */
+const accessLogFormat = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: "$context.requestId",
+    requestTime: "$context.requestTime",
+    sourceIp: "$context.identity.sourceIp",
+    userAgent: "$context.identity.userAgent",
+    method: "$context.httpMethod",
+    routeKey: "$context.routeKey",
+    path: "$context.path",
+    status: "$context.status",
+    responseLength: "$context.responseLength",
+    responseLatency: "$context.responseLatency",
+    integrationStatus: "$context.integration.status",
+    integrationLatency: "$context.integration.latency",
+    integrationError: "$context.integrationErrorMessage",
+    error: "$context.error.message",
+  }),
+);
+
+function mapTopology<Id extends string, Definition, Result>(
+  definitions: Record<Id, Definition>,
+  make: (id: Id, definition: Definition) => Result,
+): Record<Id, Result> {
+  return Object.fromEntries(
+    (Object.entries(definitions) as [Id, Definition][]).map(([id, definition]) => [id, make(id, definition)]),
+  ) as Record<Id, Result>;
+}
+
+/** Topology ids are camelCase; construct ids read better as PascalCase. */
+function pascalCase(id: string): string {
+  return `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
+}

@@ -1,0 +1,422 @@
+/**
+ * The CDK stack against the topology: every route, queue, consumer and table defined there, with the
+ * properties that keep the system safe to run. The app is built once, as `cdk synth` builds it
+ * (cdk.json's feature flags, cdk-nag registered), and its Lambdas are really bundled by esbuild.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { App, CfnElement } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createReceiverApp } from "../../infra/app.ts";
+import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
+import { assertConsumerFitsQueue, type ReceiverStack } from "../../infra/stack.ts";
+import {
+  type ConsumerDefinition,
+  consumers,
+  type QueueDefinition,
+  type QueueId,
+  queues,
+  type RouteDefinition,
+  routes,
+  settingDefaults,
+  settingNames,
+  type TableDefinition,
+  tables,
+} from "../../infra/topology.ts";
+
+/** A resource as the template has it; each test names the properties it reads. */
+interface Resource<Properties = Record<string, unknown>> {
+  Type: string;
+  Properties: Properties;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+interface FunctionProperties {
+  Timeout: number;
+  Code: { S3Key: string };
+  Environment: { Variables: Record<string, unknown> };
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+interface PolicyProperties {
+  Roles: unknown[];
+  PolicyDocument: { Statement: Statement[] };
+}
+interface TableProperties {
+  AttributeDefinitions: { AttributeType: string }[];
+  GlobalSecondaryIndexes?: { IndexName: string }[];
+  TimeToLiveSpecification?: unknown;
+}
+
+const settingsFromContext = {
+  [settingNames.prefixes]: "TBT,NEWS",
+  [settingNames.receivingNumbers]: "01012341234",
+  // Over the LOG_LEVEL the test environment sets: context comes before the environment.
+  [settingNames.logLevel]: "warn",
+};
+
+const routeEntries = Object.entries(routes) as [keyof typeof routes, RouteDefinition][];
+const consumerEntries = Object.entries(consumers) as [keyof typeof consumers, ConsumerDefinition][];
+const queueEntries = Object.entries(queues) as [QueueId, QueueDefinition][];
+const tableEntries = Object.entries(tables) as [keyof typeof tables, TableDefinition][];
+
+let app: App;
+let stack: ReceiverStack;
+let template: Template;
+
+beforeAll(() => {
+  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  };
+  ({ app, stack } = createReceiverApp({ context: { ...context, stage: "test", ...settingsFromContext } }));
+  // Synthesizes the app: bundles the Lambdas and runs cdk-nag, which throws on any finding left open.
+  template = Template.fromStack(stack);
+});
+
+// The app synthesized into a temporary directory of its own, bundles included.
+afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+
+/** The JSON CloudFormation will see for a token (an ARN, a Ref). */
+const resolved = (value: unknown): string => JSON.stringify(stack.resolve(value));
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+function resourcesOfType<Properties = Record<string, unknown>>(type: string): Resource<Properties>[] {
+  return Object.values(template.findResources(type)) as Resource<Properties>[];
+}
+
+/** The template's resource for a construct (an L2's default child). */
+function resourceOf<Properties = Record<string, unknown>>(construct: IConstruct): Resource<Properties> {
+  const id = stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const resource = (template.toJSON().Resources as Record<string, Resource<Properties>>)[id];
+  if (!resource) throw new Error(`${construct.node.path} has no resource ${id} in the template`);
+  return resource;
+}
+
+/** Every statement of every policy attached to the function's role. */
+function roleStatements(fn: ReceiverFunction): Statement[] {
+  const roleRef = resolved(fn.role?.roleName);
+  return resourcesOfType<PolicyProperties>("AWS::IAM::Policy")
+    .filter((policy) => policy.Properties.Roles.some((role) => JSON.stringify(role) === roleRef))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => asList(statement.Action));
+const withActionPrefix = (statements: Statement[], prefix: string) =>
+  statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith(prefix)));
+
+describe("stack", () => {
+  it("is named after the stage", () => {
+    expect(stack.stackName).toBe("ToBeTextReceiver-test");
+  });
+
+  it("has no unacknowledged cdk-nag finding and no error annotation", () => {
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    expect(Annotations.fromStack(stack).findError("*", Match.anyValue())).toEqual([]);
+  });
+
+  it("gives no resource a fixed physical name, so stages can share an account", () => {
+    const nameProperties = {
+      "AWS::DynamoDB::GlobalTable": "TableName",
+      "AWS::SQS::Queue": "QueueName",
+      "AWS::Lambda::Function": "FunctionName",
+      "AWS::Logs::LogGroup": "LogGroupName",
+      "AWS::IAM::Role": "RoleName",
+    };
+    for (const [type, property] of Object.entries(nameProperties)) {
+      const resources = resourcesOfType(type);
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource.Properties[property], `${type} ${property}`).toBeUndefined();
+    }
+  });
+});
+
+describe("HTTP API", () => {
+  it("routes ANY <path> of every route to its receive function with payload format 2.0", () => {
+    template.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { ProtocolType: "HTTP" });
+    template.resourceCountIs("AWS::ApiGatewayV2::Route", routeEntries.length);
+    for (const [routeId, route] of routeEntries) {
+      const integrationIds = Object.keys(
+        template.findResources("AWS::ApiGatewayV2::Integration", {
+          Properties: {
+            IntegrationType: "AWS_PROXY",
+            PayloadFormatVersion: "2.0",
+            IntegrationUri: stack.resolve(stack.receiveFunctions[routeId].functionArn),
+          },
+        }),
+      );
+      expect(integrationIds, route.path).toHaveLength(1);
+      template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+        RouteKey: `ANY ${route.path}`,
+        Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationIds[0] }]] },
+      });
+    }
+  });
+
+  it("serves the routes on an auto-deployed $default stage with access logs", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context\\.requestId") },
+    });
+  });
+});
+
+describe("functions", () => {
+  const allFunctions = () => [...Object.values(stack.receiveFunctions), ...Object.values(stack.consumerFunctions)];
+
+  it("are exactly the routes' and consumers' functions, on nodejs24.x and arm64", () => {
+    template.resourceCountIs("AWS::Lambda::Function", routeEntries.length + consumerEntries.length);
+    for (const fn of allFunctions()) {
+      expect(resourceOf(fn).Properties, fn.node.path).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        LoggingConfig: { LogGroup: stack.resolve(fn.logGroup.logGroupName) },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: "--enable-source-maps" }) },
+      });
+    }
+  });
+
+  it("get every user setting: context first, then the topology's defaults", () => {
+    const expected = { ...settingDefaults, ...settingsFromContext };
+    for (const fn of allFunctions()) {
+      expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables, fn.node.path).toMatchObject(expected);
+    }
+  });
+
+  it("receive functions get their queue's URL and a timeout inside API Gateway's 30 seconds", () => {
+    for (const [routeId, route] of routeEntries) {
+      const { Properties } = resourceOf<FunctionProperties>(stack.receiveFunctions[routeId]);
+      expect(Properties.Environment.Variables[queues[route.queue].urlSetting]).toEqual(
+        stack.resolve(stack.queues[route.queue].queue.queueUrl),
+      );
+      expect(Properties.Timeout).toBeLessThan(30);
+    }
+  });
+
+  it("consumers get the names of their own tables only, and time out before their queue's visibility timeout", () => {
+    for (const [consumerId, consumer] of consumerEntries) {
+      const { Properties } = resourceOf<FunctionProperties>(stack.consumerFunctions[consumerId]);
+      for (const [tableId, table] of tableEntries) {
+        const expected = consumer.tables.includes(tableId) ? stack.resolve(stack.tables[tableId].tableName) : undefined;
+        expect(Properties.Environment.Variables[table.nameSetting], `${consumerId} ${tableId}`).toEqual(expected);
+      }
+      expect(Properties.Timeout).toBe(consumer.timeoutSeconds);
+      const queue = resourceOf<{ VisibilityTimeout: number }>(stack.queues[consumer.queue].queue);
+      expect(Properties.Timeout).toBeLessThan(queue.Properties.VisibilityTimeout);
+    }
+  });
+
+  it("are bundled into ESM with source maps, which loads in Node and exports handler", () => {
+    for (const fn of allFunctions()) {
+      const { Code, Environment } = resourceOf<FunctionProperties>(fn).Properties;
+      const assetDirectory = join(app.outdir, `asset.${Code.S3Key.replace(/\.zip$/, "")}`);
+      expect(existsSync(join(assetDirectory, "index.mjs.map")), assetDirectory).toBe(true);
+      // Settings are read at module load: placeholders stand in for the values known at deploy time.
+      const env = Object.fromEntries(
+        Object.entries(Environment.Variables).map(([name, value]) => [
+          name,
+          typeof value === "string" ? value : `placeholder-${name}`,
+        ]),
+      );
+      const bundle = JSON.stringify(join(assetDirectory, "index.mjs"));
+      const loaded = spawnSync(
+        process.execPath,
+        ["--input-type=module", "-e", `const { handler } = await import(${bundle}); console.log(typeof handler);`],
+        { env: { PATH: process.env.PATH, AWS_REGION: "ap-northeast-2", ...env }, encoding: "utf8" },
+      );
+      // Node echoes the failing (minified, megabyte-long) source line: keep only the error itself.
+      const errors = loaded.stderr.split("\n").filter((line) => /^\w*Error\b/.test(line));
+      expect({ errors, stdout: loaded.stdout.trim() }, fn.node.path).toEqual({ errors: [], stdout: "function" });
+    }
+  });
+});
+
+describe("queues", () => {
+  const allQueues = () => Object.values(stack.queues).flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]);
+
+  it("hand a message to the dead-letter queue after the topology's maxReceiveCount", () => {
+    for (const [queueId, definition] of queueEntries) {
+      const { queue, deadLetterQueue } = stack.queues[queueId];
+      expect(resourceOf(queue).Properties).toMatchObject({
+        VisibilityTimeout: definition.visibilityTimeoutSeconds,
+        RedrivePolicy: {
+          deadLetterTargetArn: stack.resolve(deadLetterQueue.queueArn),
+          maxReceiveCount: definition.maxReceiveCount,
+        },
+      });
+      expect(resourceOf(deadLetterQueue).Properties).toMatchObject({
+        MessageRetentionPeriod: definition.deadLetterRetentionDays * 86_400,
+      });
+    }
+  });
+
+  it("are encrypted with SQS-managed keys and refuse anything but HTTPS, dead-letter queues too", () => {
+    for (const queue of allQueues()) {
+      expect(resourceOf(queue).Properties.SqsManagedSseEnabled, queue.node.path).toBe(true);
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [stack.resolve(queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: "Deny",
+              Action: "sqs:*",
+              Principal: { AWS: "*" },
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+              Resource: stack.resolve(queue.queueArn),
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it("feed their consumers in batches, with partial batch failures and bounded concurrency", () => {
+    for (const [consumerId, consumer] of consumerEntries) {
+      const definition: QueueDefinition = queues[consumer.queue];
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: stack.resolve(stack.consumerFunctions[consumerId].functionName),
+        EventSourceArn: stack.resolve(stack.queues[consumer.queue].queue.queueArn),
+        BatchSize: definition.batchSize,
+        MaximumBatchingWindowInSeconds: definition.maxBatchingWindowSeconds,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        ScalingConfig: { MaximumConcurrency: definition.maximumConcurrency },
+      });
+    }
+  });
+
+  it("are checked at synth: a consumer may not outlast its queue's visibility timeout", () => {
+    for (const [consumerId, consumer] of consumerEntries) {
+      const queue: QueueDefinition = queues[consumer.queue];
+      const tooShort = { ...queue, visibilityTimeoutSeconds: consumer.timeoutSeconds };
+      expect(() => assertConsumerFitsQueue(consumerId, consumer, tooShort)).toThrow(/visibility timeout/);
+      expect(() => assertConsumerFitsQueue(consumerId, consumer, queue)).not.toThrow();
+    }
+  });
+});
+
+describe("tables", () => {
+  it("are on demand, recoverable, protected from deletion and retained, with the topology's keys and indexes", () => {
+    template.resourceCountIs("AWS::DynamoDB::GlobalTable", tableEntries.length);
+    for (const [tableId, definition] of tableEntries) {
+      const resource = resourceOf<TableProperties>(stack.tables[tableId]);
+      expect(resource, tableId).toMatchObject({
+        DeletionPolicy: "Retain",
+        UpdateReplacePolicy: "Retain",
+        Properties: {
+          BillingMode: "PAY_PER_REQUEST",
+          KeySchema: [
+            { AttributeName: definition.partitionKey, KeyType: "HASH" },
+            ...(definition.sortKey ? [{ AttributeName: definition.sortKey, KeyType: "RANGE" }] : []),
+          ],
+          Replicas: [
+            { DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
+          ],
+        },
+      });
+      const attributeTypes = new Set(
+        resource.Properties.AttributeDefinitions.map((attribute) => attribute.AttributeType),
+      );
+      expect(attributeTypes).toEqual(new Set(["S"]));
+      expect((resource.Properties.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName)).toEqual(
+        definition.indexes.map((index) => index.name),
+      );
+    }
+  });
+
+  it("expire items only where the topology names a time-to-live attribute", () => {
+    for (const [tableId, definition] of tableEntries) {
+      const { Properties } = resourceOf<TableProperties>(stack.tables[tableId]);
+      expect(Properties.TimeToLiveSpecification, tableId).toEqual(
+        definition.timeToLiveAttribute === undefined
+          ? undefined
+          : { AttributeName: definition.timeToLiveAttribute, Enabled: true },
+      );
+    }
+  });
+});
+
+describe("permissions", () => {
+  it("roles carry no managed policies", () => {
+    for (const role of resourcesOfType("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("a receive function may send to its own queue only, and touch no table", () => {
+    for (const [routeId, route] of routeEntries) {
+      const statements = roleStatements(stack.receiveFunctions[routeId]);
+      const sqsStatements = withActionPrefix(statements, "sqs:");
+      expect(actionsOf(sqsStatements)).toEqual(["sqs:SendMessage"]);
+      for (const statement of sqsStatements) {
+        expect(statement.Resource).toEqual(stack.resolve(stack.queues[route.queue].queue.queueArn));
+      }
+      expect(withActionPrefix(statements, "dynamodb:")).toEqual([]);
+    }
+  });
+
+  it("a consumer may read and write its own tables and query their indexes, each named, and send to no queue", () => {
+    const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]);
+    for (const [consumerId, consumer] of consumerEntries) {
+      const statements = roleStatements(stack.consumerFunctions[consumerId]);
+      const actionsByResource = new Map<string, Set<string>>();
+      for (const statement of withActionPrefix(statements, "dynamodb:")) {
+        for (const resource of asList(statement.Resource).map((value) => JSON.stringify(value))) {
+          const actions = actionsByResource.get(resource) ?? new Set<string>();
+          for (const action of actionsOf([statement])) actions.add(action);
+          actionsByResource.set(resource, actions);
+        }
+      }
+      const ownTables = consumer.tables.map((tableId) => stack.tables[tableId]);
+      expect(actionsByResource, consumerId).toEqual(
+        new Map([
+          ...ownTables.map((table) => [resolved(table.tableArn), itemActions] as const),
+          ...ownTables.flatMap((table) =>
+            table.indexArns.map((arn) => [resolved(arn), new Set(["dynamodb:Query"])] as const),
+          ),
+        ]),
+      );
+      expect(actionsOf(statements)).not.toContain("sqs:SendMessage");
+    }
+  });
+});
+
+describe("outputs", () => {
+  const outputs = () => Object.values(template.findOutputs("*")) as { Value: unknown; Description?: string }[];
+
+  it("give each route's full URL; the inbound one says to register it with ToBeText", () => {
+    const endpoint = stack.resolve(stack.httpApi.apiEndpoint);
+    for (const route of Object.values<RouteDefinition>(routes)) {
+      const url = outputs().filter(
+        (output) => JSON.stringify(output.Value) === JSON.stringify({ "Fn::Join": ["", [endpoint, route.path]] }),
+      );
+      expect(url, route.path).toHaveLength(1);
+      if (route === routes.inboundSms) expect(url[0]?.Description).toMatch(/register with ToBeText/);
+    }
+  });
+
+  it("give each table's name and a link to it in the DynamoDB console", () => {
+    for (const table of Object.values(stack.tables)) {
+      const name = stack.resolve(table.tableName);
+      expect(outputs().filter((output) => JSON.stringify(output.Value) === JSON.stringify(name))).toHaveLength(1);
+      template.hasOutput("*", {
+        Value: {
+          "Fn::Join": [
+            "",
+            Match.arrayWith([
+              Match.stringLikeRegexp("console\\.aws\\.amazon\\.com/dynamodbv2/"),
+              Match.stringLikeRegexp("#item-explorer\\?table=$"),
+              name,
+            ]),
+          ],
+        },
+      });
+    }
+  });
+});
