@@ -8,13 +8,19 @@ import { HttpApi, HttpMethod, LogGroupLogDestination, PayloadFormatVersion } fro
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { Construct } from "constructs";
+import { parsePhoneNumber } from "../functions/domain/phone-number.ts";
+import { listSetting, oneOfSetting, positiveIntegerSetting, SettingError } from "../functions/shared/settings.ts";
 import { receiverLogGroup } from "./constructs/log-group.ts";
+import { Operations } from "./constructs/operations.ts";
 import { ReceiverFunction } from "./constructs/receiver-function.ts";
 import { ReceiverQueue } from "./constructs/receiver-queue.ts";
 import { ReceiverTable } from "./constructs/receiver-table.ts";
 import {
   type ConsumerDefinition,
   consumers,
+  functionDefaults,
+  logLevels,
+  metrics,
   type QueueDefinition,
   type QueueId,
   queues,
@@ -32,14 +38,11 @@ export type ConsumerId = keyof typeof consumers;
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
 export type Settings = Record<SettingName, string>;
 
-/** CPU grows with memory on Lambda: 512 MB keeps cold starts short for a caller that retries on a slow answer. */
-const functionMemorySizeMb = 512;
-/** The receive function makes one SQS call; API Gateway itself gives up after 30 seconds. */
-const receiveTimeoutSeconds = 10;
-
 export interface ReceiverStackProps extends StackProps {
   /** Settings that win over CDK context, the environment and the topology's defaults. */
   settings?: Partial<Settings>;
+  /** Where alarms are e-mailed (besides their SNS topic); also `-c alarmEmail=...`. */
+  alarmEmail?: string;
 }
 
 export class ReceiverStack extends Stack {
@@ -49,6 +52,7 @@ export class ReceiverStack extends Stack {
   readonly receiveFunctions: Record<RouteId, ReceiverFunction>;
   readonly consumerFunctions: Record<ConsumerId, ReceiverFunction>;
   readonly httpApi: HttpApi;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
     super(scope, id, props);
@@ -88,6 +92,31 @@ export class ReceiverStack extends Stack {
     for (const [tableId, table] of Object.entries(this.tables) as [TableId, ReceiverTable][]) {
       this.addTableOutputs(tableId, table, tables[tableId]);
     }
+
+    const alarmEmail = props.alarmEmail ?? stringContext(this, "alarmEmail");
+    this.operations = new Operations(this, "Operations", {
+      service: this.stackName,
+      httpApi: this.httpApi,
+      routes: mapTopology(routes, (routeId, route: RouteDefinition) => ({
+        receiver: this.receiveFunctions[routeId],
+        queue: this.queues[route.queue],
+      })),
+      consumers: this.consumerFunctions,
+      ...(alarmEmail ? { alarmEmail } : {}),
+    });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: this.operations.alarmTopic.topicArn,
+      description: "Alarms are published here; subscribe to it, or deploy with -c alarmEmail=you@example.com.",
+    });
+    new CfnOutput(this, "DashboardUrl", {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+      description: "CloudWatch dashboard: traffic, rejects, acknowledgement latency, queues.",
+    });
+  }
+
+  /** What every function gets: the user settings, and the name its metrics are filed under. */
+  private functionEnvironment(): Record<string, string> {
+    return { ...this.settings, [metrics.serviceSetting]: this.stackName };
   }
 
   /** `ANY <path>`: the handler answers a wrong method with a ToBeText-style 405 itself. */
@@ -96,9 +125,9 @@ export class ReceiverStack extends Stack {
     const receive = new ReceiverFunction(this, `${name}Receiver`, {
       entry: route.entry,
       description: `Receives ${route.label} at ${route.path} and queues it`,
-      memorySizeMb: functionMemorySizeMb,
-      timeoutSeconds: receiveTimeoutSeconds,
-      environment: { ...this.settings, [queues[route.queue].urlSetting]: queue.queue.queueUrl },
+      memorySizeMb: functionDefaults.memorySizeMb,
+      timeoutSeconds: functionDefaults.receiveTimeoutSeconds,
+      environment: { ...this.functionEnvironment(), [queues[route.queue].urlSetting]: queue.queue.queueUrl },
     });
     receive.allowSendingTo(queue.queue);
 
@@ -118,7 +147,7 @@ export class ReceiverStack extends Stack {
 
     new CfnOutput(this, `${name}Url`, {
       value: `${this.httpApi.apiEndpoint}${route.path}`,
-      description: `The ${route.label} URL to register with ToBeText.`,
+      description: `The ${route.label} URL. ${route.registration}`,
     });
     return receive;
   }
@@ -129,11 +158,11 @@ export class ReceiverStack extends Stack {
     const processor = new ReceiverFunction(this, `${pascalCase(consumerId)}Consumer`, {
       entry: consumer.entry,
       description: `Processes the ${consumer.queue} queue`,
-      memorySizeMb: functionMemorySizeMb,
+      memorySizeMb: functionDefaults.memorySizeMb,
       timeoutSeconds: consumer.timeoutSeconds,
       // Only the tables the topology lists for it: their names, and the only DynamoDB access it has.
       environment: {
-        ...this.settings,
+        ...this.functionEnvironment(),
         ...Object.fromEntries(
           consumer.tables.map((tableId) => [tables[tableId].nameSetting, this.tables[tableId].tableName]),
         ),
@@ -182,10 +211,19 @@ export function assertConsumerFitsQueue(
   }
 }
 
-/** Per setting: stack props, then CDK context (`-c NAME=value`), then the environment, then the topology default. */
+function stringContext(scope: Construct, name: string): string | undefined {
+  const value: unknown = scope.node.tryGetContext(name);
+  return value === undefined || value === "" ? undefined : String(value);
+}
+
+/**
+ * Per setting: stack props, then CDK context (`-c NAME=value`), then the environment, then the
+ * topology default. Checked here with the functions' own readers, so a bad value fails the synth
+ * instead of every cold start after the deploy.
+ */
 function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settings {
   const names = Object.values(settingNames);
-  return Object.fromEntries(
+  const settings = Object.fromEntries(
     names.map((name) => {
       const fromContext: unknown = scope.node.tryGetContext(name);
       const value =
@@ -193,6 +231,13 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
       return [name, value ?? settingDefaults[name]];
     }),
   ) as Settings;
+  positiveIntegerSetting(settingNames.dedupeWindowSeconds, 0, settings);
+  oneOfSetting(settingNames.logLevel, logLevels, "info", settings);
+  for (const number of listSetting(settingNames.receivingNumbers, settings)) {
+    if (!parsePhoneNumber(number))
+      throw new SettingError(`${settingNames.receivingNumbers}: ${number} is not a phone number`);
+  }
+  return settings;
 }
 
 /** JSON lines with what tells a ToBeText retry apart from a failure: status, latency, integration error. */

@@ -25,6 +25,8 @@ export const settingDefaults = {
   [settingNames.logLevel]: "info",
 } as const;
 
+export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
+
 export type QueueId = keyof typeof queues;
 export type TableId = keyof typeof tables;
 
@@ -41,6 +43,8 @@ export interface QueueDefinition {
   maxBatchingWindowSeconds: number;
   /** Event source mapping: concurrent invocations at most. */
   maximumConcurrency: number;
+  /** How long an unprocessed message waits, e.g. through a processor outage. */
+  retentionDays: number;
   /** Kept for inspection and redrive. */
   deadLetterRetentionDays: number;
 }
@@ -55,6 +59,8 @@ const standardQueue = {
   maxBatchingWindowSeconds: 0,
   // Enough for bursts; bounded so a flood cannot exhaust the account's Lambda concurrency.
   maximumConcurrency: 5,
+  // SQS's longest: a processor outage of up to two weeks loses nothing.
+  retentionDays: 14,
   deadLetterRetentionDays: 14,
 } as const;
 
@@ -130,6 +136,8 @@ export interface RouteDefinition {
   queue: QueueId;
   /** Words `npm start` and stack outputs use for this URL. */
   label: string;
+  /** Where the customer gives this URL to ToBeText. */
+  registration: string;
 }
 
 export const routes = {
@@ -138,12 +146,14 @@ export const routes = {
     entry: "functions/inbound-sms/handler.ts",
     queue: "inboundSms",
     label: "inbound SMS",
+    registration: "Register it with ToBeText as the URL for your Inbound SMS numbers.",
   },
   statusCallback: {
     path: "/status-callback",
     entry: "functions/status-callback/handler.ts",
     queue: "statusCallbacks",
     label: "status callback",
+    registration: "Give it as the `callback` parameter of each SMS you send through ToBeText.",
   },
 } as const satisfies Record<string, RouteDefinition>;
 
@@ -169,6 +179,50 @@ export const consumers = {
     tables: ["deliveryReports", "dedupe", "rejectedRequests"],
   },
 } as const satisfies Record<string, ConsumerDefinition>;
+
+/** Lambda sizing. CPU grows with memory: 512 MB keeps cold starts short for a caller that retries slow answers. */
+export const functionDefaults = {
+  memorySizeMb: 512,
+  /** The receive functions make one SQS call; API Gateway itself gives up after 30 seconds. */
+  receiveTimeoutSeconds: 10,
+} as const;
+
+/** What operators are alerted on (see the stack's alarms and dashboard). */
+export const operations = {
+  /**
+   * ToBeText does not say how long it waits for an answer before it retries; 3 seconds is a common
+   * client timeout, so acknowledgements are watched against it.
+   */
+  ackBudgetMs: 3000,
+  /** A queued message older than this means its processor is not keeping up. */
+  oldestMessageAlarmSeconds: 300,
+} as const;
+
+/**
+ * The custom metrics the functions emit (CloudWatch embedded metric format) and the dashboard
+ * and alarms read. Every one carries a `service` dimension, the stack's name, so two stages in
+ * one account keep their figures apart; per-route ones carry `route` too.
+ */
+export const metrics = {
+  namespace: "ToBeTextReceiver",
+  serviceSetting: "METRICS_SERVICE",
+  names: {
+    /** Per route: requests accepted and durably queued. */
+    accepted: "Accepted",
+    /** Per route: requests refused with a 4xx (and kept). */
+    rejected: "Rejected",
+    /** Per route: requests answered 503 because queueing (or keeping a rejection) failed. */
+    unavailable: "Unavailable",
+    inboundStored: "InboundStored",
+    duplicatesAbsorbed: "DuplicatesAbsorbed",
+    callbacksStored: "CallbacksStored",
+    conflictingResults: "ConflictingResults",
+    /** Seconds since the message's first callback: how late ToBeText's repeats keep coming. */
+    callbackLateness: "CallbackLatenessSeconds",
+    /** Queue records a processor could not process (they are retried, then dead-lettered). */
+    recordsFailed: "RecordsFailed",
+  },
+} as const;
 
 /** Request limits, enforced by the handlers and by the local HTTP front alike. */
 export const limits = {

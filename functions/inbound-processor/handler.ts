@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { settingNames, tables } from "../../infra/topology.ts";
+import { metrics, settingNames, tables } from "../../infra/topology.ts";
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
 import { envelopeProcessor } from "../shared/envelope-processor.ts";
 import { emitMetric, logger } from "../shared/logger.ts";
@@ -25,8 +25,8 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
         deliveryCount: recorded.record?.deliveryCount,
         counted: recorded.counted,
       });
-      if (recorded.duplicate) emitMetric("DuplicatesAbsorbed");
-      if (recorded.counted && !recorded.duplicate) emitMetric("InboundStored");
+      if (recorded.duplicate) emitMetric(metrics.names.duplicatesAbsorbed);
+      if (recorded.counted && !recorded.duplicate) emitMetric(metrics.names.inboundStored);
     },
   }),
 );

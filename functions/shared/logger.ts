@@ -3,18 +3,17 @@
  * CloudWatch Logs. Phone numbers and message text are personal data; call `maskPhone` /
  * `describeText` before logging them at info level, and put raw values only in debug entries.
  */
-import { settingNames } from "../../infra/topology.ts";
+import { logLevels, metrics, settingNames } from "../../infra/topology.ts";
 import { oneOfSetting } from "./settings.ts";
 
-const levels = ["debug", "info", "warn", "error", "silent"] as const;
-export type LogLevel = (typeof levels)[number];
+export type LogLevel = (typeof logLevels)[number];
 
-const threshold = levels.indexOf(oneOfSetting(settingNames.logLevel, levels, "info"));
+const threshold = logLevels.indexOf(oneOfSetting(settingNames.logLevel, logLevels, "info"));
 
 export type LogFields = Record<string, unknown>;
 
 function write(level: Exclude<LogLevel, "silent">, message: string, fields: LogFields): void {
-  if (levels.indexOf(level) < threshold) return;
+  if (logLevels.indexOf(level) < threshold) return;
   const entry = { level, message, time: new Date().toISOString(), ...fields };
   const line = JSON.stringify(entry, (_key, value) => (value instanceof Error ? describeError(value) : value));
   if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
@@ -45,24 +44,36 @@ export function describeText(text: string | undefined): { length: number } {
   return { length: text?.length ?? 0 };
 }
 
+export type MetricName = (typeof metrics.names)[keyof typeof metrics.names];
+
+export interface MetricOptions {
+  value?: number;
+  unit?: "Count" | "Seconds";
+  /** Besides `service`, which every metric carries. */
+  dimensions?: Record<string, string>;
+}
+
+const metricsService = process.env[metrics.serviceSetting] ?? "local";
+
 /**
- * CloudWatch embedded metric format: one log line that CloudWatch turns into metrics,
- * without an API call on the request path.
+ * CloudWatch embedded metric format: one log line that CloudWatch turns into a metric, without
+ * an API call on the request path.
  */
-export function emitMetric(name: string, value = 1, dimensions: Record<string, string> = {}): void {
+export function emitMetric(name: MetricName, { value = 1, unit = "Count", dimensions = {} }: MetricOptions = {}): void {
   if (process.env.METRICS_DISABLED === "true") return;
+  const allDimensions = { service: metricsService, ...dimensions };
   const line = {
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [
         {
-          Namespace: "ToBeTextReceiver",
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: [{ Name: name, Unit: "Count" }],
+          Namespace: metrics.namespace,
+          Dimensions: [Object.keys(allDimensions)],
+          Metrics: [{ Name: name, Unit: unit }],
         },
       ],
     },
-    ...dimensions,
+    ...allDimensions,
     [name]: value,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);

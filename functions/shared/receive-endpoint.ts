@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { limits, queues, routes } from "../../infra/topology.ts";
+import { limits, metrics, queues, routes } from "../../infra/topology.ts";
 import { enqueue } from "../adapters/queue.ts";
 import type { Envelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
@@ -55,7 +55,7 @@ export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
       deliveryId: received.deliveryId,
       ...endpoint.describe(acceptance.value),
     });
-    emitMetric("Accepted", 1, { route: endpoint.route });
+    emitMetric(metrics.names.accepted, { dimensions: { route: endpoint.route } });
     const { sendNum, recvNum } = endpoint.numbers(acceptance.value);
     return tobetextResponse(200, {
       Status: "Success",

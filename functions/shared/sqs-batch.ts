@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { logger } from "./logger.ts";
+import { metrics } from "../../infra/topology.ts";
+import { emitMetric, logger } from "./logger.ts";
 
 /**
  * Processes every record of an SQS batch on its own and reports the ones that failed, so one
@@ -17,6 +18,7 @@ export async function processPartialBatch(
     const record = records[index];
     if (outcome.status === "fulfilled" || record === undefined) return;
     batchItemFailures.push({ itemIdentifier: record.messageId });
+    emitMetric(metrics.names.recordsFailed);
     logger.error("record failed; it will be retried, then dead-lettered", {
       messageId: record.messageId,
       receiveCount: Number(record.attributes.ApproximateReceiveCount),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { XMLBuilder } from "fast-xml-parser";
+import { metrics } from "../../infra/topology.ts";
 import type { RejectedRequest } from "../domain/envelope.ts";
 import { resultCodes, type ToBeTextResult } from "../domain/tobetext-result.ts";
 import { emitMetric, logger } from "./logger.ts";
@@ -80,7 +81,7 @@ export function tobetextEndpoint(
           : request.error;
       if (!(error instanceof ToBeTextHttpError)) {
         logger.error("request could not be accepted", { route: options.route, deliveryId: received.deliveryId, error });
-        emitMetric("Unavailable", 1, { route: options.route });
+        emitMetric(metrics.names.unavailable, { dimensions: { route: options.route } });
         request.response = unavailable(received);
         return;
       }
@@ -102,7 +103,7 @@ export function tobetextEndpoint(
         errorCode: error.errorCode,
         reason: error.message,
       });
-      emitMetric("Rejected", 1, { route: options.route });
+      emitMetric(metrics.names.rejected, { dimensions: { route: options.route } });
       request.response = tobetextResponse(error.statusCode, {
         Status: "Failed",
         MsgId: received.deliveryId,

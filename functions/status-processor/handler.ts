@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { tables } from "../../infra/topology.ts";
+import { metrics, tables } from "../../infra/topology.ts";
 import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
 import { envelopeProcessor } from "../shared/envelope-processor.ts";
 import { emitMetric, logger } from "../shared/logger.ts";
@@ -26,8 +26,13 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
         counted: recorded.counted,
       });
       if (!recorded.counted) return;
-      emitMetric("CallbackStored");
-      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS")) emitMetric("ConflictingResults");
+      emitMetric(metrics.names.callbacksStored);
+      const firstCallbackAt = recorded.report?.firstCallbackAt ?? delivery.receivedAt;
+      emitMetric(metrics.names.callbackLateness, {
+        value: (Date.parse(delivery.receivedAt) - Date.parse(firstCallbackAt)) / 1000,
+        unit: "Seconds",
+      });
+      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS")) emitMetric(metrics.names.conflictingResults);
     },
   }),
 );

@@ -23,6 +23,7 @@ export class ReceiverQueue extends Construct {
     this.queue = new Queue(this, "Queue", {
       ...protection,
       visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(definition.retentionDays),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
     });
   }

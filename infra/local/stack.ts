@@ -236,6 +236,7 @@ async function createQueues(
     });
     const main = await createQueue(sqs, localQueueName(id), {
       VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(queue.retentionDays * 86_400),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: queue.maxReceiveCount }),
     });
     created[id] = { url: main.url, arn: main.arn, deadLetterUrl: deadLetter.url };

@@ -17,6 +17,8 @@ import { assertConsumerFitsQueue, type ReceiverStack } from "../../infra/stack.t
 import {
   type ConsumerDefinition,
   consumers,
+  metrics,
+  operations,
   type QueueDefinition,
   type QueueId,
   queues,
@@ -390,14 +392,16 @@ describe("permissions", () => {
 describe("outputs", () => {
   const outputs = () => Object.values(template.findOutputs("*")) as { Value: unknown; Description?: string }[];
 
-  it("give each route's full URL; the inbound one says to register it with ToBeText", () => {
+  it("give each route's full URL, saying where to give it to ToBeText", () => {
     const endpoint = stack.resolve(stack.httpApi.apiEndpoint);
     for (const route of Object.values<RouteDefinition>(routes)) {
       const url = outputs().filter(
         (output) => JSON.stringify(output.Value) === JSON.stringify({ "Fn::Join": ["", [endpoint, route.path]] }),
       );
       expect(url, route.path).toHaveLength(1);
-      if (route === routes.inboundSms) expect(url[0]?.Description).toMatch(/register with ToBeText/);
+      expect(url[0]?.Description).toContain(route.registration);
+      if (route === routes.inboundSms) expect(url[0]?.Description).toMatch(/Register it with ToBeText/);
+      if (route === routes.statusCallback) expect(url[0]?.Description).toMatch(/`callback` parameter/);
     }
   });
 
@@ -417,6 +421,116 @@ describe("outputs", () => {
           ],
         },
       });
+    }
+  });
+});
+
+describe("operations", () => {
+  interface AlarmProperties {
+    MetricName?: string;
+    Namespace?: string;
+    Threshold: number;
+    ComparisonOperator: string;
+    Dimensions?: { Name: string; Value: unknown }[];
+    AlarmActions?: unknown[];
+  }
+  const alarms = () => resourcesOfType<AlarmProperties>("AWS::CloudWatch::Alarm").map((alarm) => alarm.Properties);
+  const alarmsOn = (metricName: string, dimension: unknown) =>
+    alarms().filter(
+      (alarm) =>
+        alarm.MetricName === metricName &&
+        alarm.Dimensions?.some((candidate) => JSON.stringify(candidate.Value) === JSON.stringify(dimension)),
+    );
+  const topicRef = () => resolved(stack.operations.alarmTopic.topicArn);
+
+  it("alarm when a message is dead-lettered, and when a queue's oldest message is too old", () => {
+    for (const [queueId, queue] of Object.entries(stack.queues)) {
+      const dead = alarmsOn("ApproximateNumberOfMessagesVisible", stack.resolve(queue.deadLetterQueue.queueName));
+      expect(dead, queueId).toHaveLength(1);
+      expect(dead[0]).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+      const old = alarmsOn("ApproximateAgeOfOldestMessage", stack.resolve(queue.queue.queueName));
+      expect(old, queueId).toHaveLength(1);
+      expect(old[0]?.Threshold).toBe(operations.oldestMessageAlarmSeconds);
+    }
+  });
+
+  it("alarm on API 5xx answers, consumer errors, failed records and 503s", () => {
+    expect(alarms().filter((alarm) => alarm.MetricName === "5xx" && alarm.Namespace === "AWS/ApiGateway")).toHaveLength(
+      1,
+    );
+    for (const consumer of Object.values(stack.consumerFunctions)) {
+      expect(alarmsOn("Errors", stack.resolve(consumer.functionName))).toHaveLength(1);
+    }
+    expect(alarms().filter((alarm) => alarm.MetricName === metrics.names.recordsFailed)).toHaveLength(1);
+    for (const routeId of Object.keys(routes)) {
+      expect(alarmsOn(metrics.names.unavailable, routeId), routeId).toHaveLength(1);
+    }
+  });
+
+  it("send every alarm to the alarm topic", () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) {
+      expect((alarm.AlarmActions ?? []).map((action) => JSON.stringify(action))).toContain(topicRef());
+    }
+  });
+
+  it("e-mail the alarms only to an address given at deploy time", () => {
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
+      context: Record<string, unknown>;
+    };
+    const withEmail = createReceiverApp({ context: { ...context, stage: "mail", alarmEmail: "ops@example.com" } });
+    try {
+      Template.fromStack(withEmail.stack).hasResourceProperties("AWS::SNS::Subscription", {
+        Protocol: "email",
+        Endpoint: "ops@example.com",
+      });
+    } finally {
+      rmSync(withEmail.app.outdir, { recursive: true, force: true });
+    }
+  });
+
+  it("draw a dashboard of inbound, duplicates, rejects, acknowledgement latency, callbacks and queues", () => {
+    const [dashboard] = resourcesOfType<{ DashboardBody: unknown }>("AWS::CloudWatch::Dashboard");
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const shown of [
+      metrics.names.accepted,
+      metrics.names.duplicatesAbsorbed,
+      metrics.names.rejected,
+      metrics.names.callbackLateness,
+      "Latency",
+      "ApproximateNumberOfMessagesVisible",
+      String(operations.ackBudgetMs),
+    ]) {
+      expect(body).toContain(shown);
+    }
+  });
+
+  it("file every function's metrics under the stack's name", () => {
+    for (const fn of [...Object.values(stack.receiveFunctions), ...Object.values(stack.consumerFunctions)]) {
+      expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables[metrics.serviceSetting]).toBe(
+        stack.stackName,
+      );
+    }
+  });
+
+  it("keep unprocessed messages for the topology's retention", () => {
+    for (const [queueId, queue] of Object.entries(stack.queues)) {
+      expect(resourceOf(queue.queue).Properties.MessageRetentionPeriod, queueId).toBe(
+        queues[queueId as QueueId].retentionDays * 86_400,
+      );
+    }
+  });
+
+  it("refuse at synth a setting the functions would refuse at cold start", () => {
+    for (const bad of [
+      { [settingNames.dedupeWindowSeconds]: "an hour" },
+      { [settingNames.receivingNumbers]: "01012341234,not-a-number" },
+      { [settingNames.logLevel]: "loud" },
+    ]) {
+      expect(() => createReceiverApp({ context: { stage: "bad", ...bad } }), JSON.stringify(bad)).toThrow(
+        /DEDUPE_WINDOW_SECONDS|TOBETEXT_NUMBERS|LOG_LEVEL/,
+      );
     }
   });
 });
