@@ -60,7 +60,23 @@ echo "status records: $STATUS"
 echo "$STATUS" | grep -q '"msgId":"41aa33709703dea382c10a057823ffdc"'
 echo "$STATUS" | grep -q '"outcome":"delivered"'
 npm run --silent records -- --status
+
+# npm run smoke, pointed at the local stack: posts and reads back an SMS and a callback.
+npm run --silent smoke -- --local
+RECORDS=$(npm run --silent records -- --json)
 stop
+
+# npm run smoke against a deployment, without credentials: it must say so and stop (exit 2).
+OUTPUTS=$(mktemp)
+echo '{"ToBeTextReceiver-ci":{"InboundSmsUrl":"https://example.invalid/inbound"}}' >"$OUTPUTS"
+set +e
+NO_CREDENTIALS=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+  AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
+  npm run --silent smoke -- --outputs "$OUTPUTS" 2>&1)
+CODE=$?
+set -e
+echo "$NO_CREDENTIALS"
+[ "$CODE" = 2 ] && echo "$NO_CREDENTIALS" | grep -q "needs AWS credentials" || { echo "smoke without credentials: exit $CODE"; exit 1; }
 
 # Records survive a restart.
 start

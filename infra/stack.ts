@@ -15,6 +15,7 @@ import { Operations } from "./constructs/operations.ts";
 import { ReceiverFunction } from "./constructs/receiver-function.ts";
 import { ReceiverQueue } from "./constructs/receiver-queue.ts";
 import { ReceiverTable } from "./constructs/receiver-table.ts";
+import { outputKeys, pascalCase } from "./outputs.ts";
 import {
   type ConsumerDefinition,
   consumers,
@@ -145,7 +146,7 @@ export class ReceiverStack extends Stack {
       });
     }
 
-    new CfnOutput(this, `${name}Url`, {
+    new CfnOutput(this, outputKeys.routeUrl(routeId), {
       value: `${this.httpApi.apiEndpoint}${route.path}`,
       description: `The ${route.label} URL. ${route.registration}`,
     });
@@ -181,12 +182,11 @@ export class ReceiverStack extends Stack {
   }
 
   private addTableOutputs(tableId: TableId, table: ReceiverTable, definition: TableDefinition): void {
-    const name = pascalCase(tableId);
-    new CfnOutput(this, `${name}TableName`, {
+    new CfnOutput(this, outputKeys.tableName(tableId), {
       value: table.tableName,
       description: `Table of ${definition.description}`,
     });
-    new CfnOutput(this, `${name}TableConsole`, {
+    new CfnOutput(this, outputKeys.tableConsole(tableId), {
       // Tokens in a template literal become an Fn::Join, resolved at deploy time.
       value: `https://${this.region}.console.aws.amazon.com/dynamodbv2/home?region=${this.region}#item-explorer?table=${table.tableName}`,
       description: `DynamoDB console: ${definition.description}`,
@@ -267,9 +267,4 @@ function mapTopology<Id extends string, Definition, Result>(
   return Object.fromEntries(
     (Object.entries(definitions) as [Id, Definition][]).map(([id, definition]) => [id, make(id, definition)]),
   ) as Record<Id, Result>;
-}
-
-/** Topology ids are camelCase; construct ids read better as PascalCase. */
-function pascalCase(id: string): string {
-  return `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
 }

@@ -1,0 +1,164 @@
+/**
+ * `npm run smoke`: posts a test SMS and a test status callback to a deployed stack, the way
+ * ToBeText does, and reads both back from its tables.
+ *
+ *   npx cdk deploy --outputs-file cdk-outputs.json   (once: writes the stack's URLs and tables)
+ *   npm run smoke                                    reads cdk-outputs.json; AWS credentials needed
+ *   npm run smoke -- --outputs FILE --recipient 01012345678
+ *   npm run smoke -- --local                         against the running `npm start` instead
+ *
+ * The test records are marked: Body "SMOKE <id>", MsgId "smoke-<id>".
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { localCredentials } from "../local/stand-ins.ts";
+import { readLocalState } from "../local/state.ts";
+import { outputKeys } from "../outputs.ts";
+
+const { values: options } = parseArgs({
+  options: {
+    outputs: { type: "string", default: "cdk-outputs.json" },
+    local: { type: "boolean", default: false },
+    sender: { type: "string", default: "01012345678" },
+    recipient: { type: "string", default: "821012341234" },
+    "timeout-seconds": { type: "string", default: "60" },
+  },
+});
+
+interface Target {
+  inboundUrl: string;
+  statusUrl: string;
+  inboundTable: string;
+  statusTable: string;
+  dynamo: DynamoDBDocumentClient;
+}
+
+const target = options.local ? await localTarget() : await deployedTarget();
+const id = randomUUID().replaceAll("-", "").slice(0, 12);
+const timeoutMs = Number(options["timeout-seconds"]) * 1000;
+let failed = false;
+
+const smsBody = `SMOKE ${id}`;
+const sms = await post(target.inboundUrl, { SendNum: options.sender, RecvNum: options.recipient, Body: smsBody });
+report("inbound SMS answered", sms.status === 200, `${sms.status} ${sms.text}`);
+if (sms.status === 400 && sms.text.includes("<ErrorCode>2004</ErrorCode>")) {
+  console.log("  (the stack accepts only its TOBETEXT_NUMBERS: pass one with --recipient)");
+}
+const msgId = /<MsgId>([0-9a-f]{32})<\/MsgId>/.exec(sms.text)?.[1];
+if (sms.status === 200 && msgId) {
+  const stored = await readBack(target.inboundTable, { messageId: msgId });
+  report("inbound SMS stored", stored?.body === smsBody, stored ? `record ${msgId}` : "no record");
+}
+
+const callbackMsgId = `smoke-${id}`;
+const callback = await post(target.statusUrl, {
+  CKey: `smoke-ckey-${id}`,
+  MsgId: callbackMsgId,
+  Status: "Success",
+  SendNum: options.recipient,
+  RecvNum: options.sender,
+  ErrorCode: "200",
+  ErrorMsg: "Smoke test",
+});
+report("status callback answered", callback.status === 200, `${callback.status} ${callback.text}`);
+if (callback.status === 200) {
+  const stored = await readBack(target.statusTable, { recordId: `MsgId#${callbackMsgId}` });
+  report(
+    "delivery record stored",
+    stored?.outcome === "delivered",
+    stored ? `record MsgId#${callbackMsgId}` : "no record",
+  );
+}
+
+target.dynamo.destroy();
+console.log(failed ? "smoke: FAILED" : "smoke: ok");
+process.exit(failed ? 1 : 0);
+
+function report(what: string, ok: boolean, detail: string): void {
+  if (!ok) failed = true;
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}: ${detail}`);
+}
+
+async function post(url: string, fields: Record<string, string>): Promise<{ status: number; text: string }> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      body: new URLSearchParams(fields).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    return { status: 0, text: `could not reach ${url}: ${(error as Error).message}` };
+  }
+}
+
+async function readBack(tableName: string, key: Record<string, string>) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Item } = await target.dynamo.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+    if (Item || Date.now() > deadline) return Item;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function localTarget(): Promise<Target> {
+  const state = await readLocalState();
+  if (!state) fail("no local stack is running: start one with npm start");
+  const dynamo = new DynamoDBClient({
+    endpoint: state.dynamoDbEndpoint,
+    region: state.region,
+    credentials: localCredentials,
+  });
+  return {
+    inboundUrl: required(state.urls.inboundSms, "inbound URL"),
+    statusUrl: required(state.urls.statusCallback, "status callback URL"),
+    inboundTable: required(state.tableNames.inboundMessages, "inbound table"),
+    statusTable: required(state.tableNames.deliveryReports, "delivery reports table"),
+    dynamo: DynamoDBDocumentClient.from(dynamo),
+  };
+}
+
+async function deployedTarget(): Promise<Target> {
+  let outputs: Record<string, Record<string, string>>;
+  try {
+    outputs = JSON.parse(await readFile(options.outputs, "utf8"));
+  } catch {
+    fail(
+      `cannot read ${options.outputs}: deploy with \`npx cdk deploy --outputs-file ${options.outputs}\` first, ` +
+        "or name the file with --outputs",
+    );
+  }
+  const stacks = Object.entries(outputs);
+  const [stackName, stack] = stacks[0] ?? [];
+  if (!stack || stacks.length > 1) fail(`${options.outputs} must hold the outputs of exactly one stack`);
+  const client = new DynamoDBClient({});
+  try {
+    await client.config.credentials();
+  } catch {
+    fail(
+      "npm run smoke reads the deployed tables, so it needs AWS credentials, and none were found.\n" +
+        "Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION, as for cdk deploy.",
+    );
+  }
+  const output = (key: string) => required(stack[key], `output ${key} of ${stackName}`);
+  return {
+    inboundUrl: output(outputKeys.routeUrl("inboundSms")),
+    statusUrl: output(outputKeys.routeUrl("statusCallback")),
+    inboundTable: output(outputKeys.tableName("inboundMessages")),
+    statusTable: output(outputKeys.tableName("deliveryReports")),
+    dynamo: DynamoDBDocumentClient.from(client),
+  };
+}
+
+function required(value: string | undefined, what: string): string {
+  if (!value) fail(`missing ${what}`);
+  return value;
+}
+
+function fail(message: string): never {
+  console.error(`npm run smoke: ${message}`);
+  process.exit(2);
+}
