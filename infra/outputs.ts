@@ -11,4 +11,5 @@ export const outputKeys = {
   routeUrl: (routeId: keyof typeof routes) => `${pascalCase(routeId)}Url`,
   tableName: (tableId: keyof typeof tables) => `${pascalCase(tableId)}TableName`,
   tableConsole: (tableId: keyof typeof tables) => `${pascalCase(tableId)}TableConsole`,
+  urlSecretArn: "UrlSecretArn",
 };

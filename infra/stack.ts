@@ -7,6 +7,7 @@ import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpMethod, LogGroupLogDestination, PayloadFormatVersion } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { parsePhoneNumber } from "../functions/domain/phone-number.ts";
 import { listSetting, oneOfSetting, positiveIntegerSetting, SettingError } from "../functions/shared/settings.ts";
@@ -20,6 +21,7 @@ import {
   type ConsumerDefinition,
   consumers,
   functionDefaults,
+  limits,
   logLevels,
   metrics,
   type QueueDefinition,
@@ -27,11 +29,13 @@ import {
   queues,
   type RouteDefinition,
   routes,
+  secretRoutePath,
   settingDefaults,
   settingNames,
   type TableDefinition,
   type TableId,
   tables,
+  urlSecretSettings,
 } from "./topology.ts";
 
 export type RouteId = keyof typeof routes;
@@ -53,6 +57,7 @@ export class ReceiverStack extends Stack {
   readonly receiveFunctions: Record<RouteId, ReceiverFunction>;
   readonly consumerFunctions: Record<ConsumerId, ReceiverFunction>;
   readonly httpApi: HttpApi;
+  readonly urlSecret: Secret;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
@@ -77,10 +82,32 @@ export class ReceiverStack extends Stack {
     this.httpApi.addStage("DefaultStage", {
       stageName: "$default",
       autoDeploy: true,
+      // Per route (API Gateway's default route throttling): a flood costs little and starves nothing else.
+      throttle: { rateLimit: limits.throttle.rateLimitPerSecond, burstLimit: limits.throttle.burstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(receiverLogGroup(this, "HttpApiAccessLogs")),
         format: accessLogFormat,
       },
+    });
+
+    this.urlSecret = new Secret(this, "UrlSecret", {
+      description: `The secret last path segment of ${this.stackName}'s URLs: {"current": "...", "previous": "..."}`,
+      generateSecretString: {
+        secretStringTemplate: "{}",
+        generateStringKey: "current",
+        excludePunctuation: true,
+        includeSpace: false,
+        passwordLength: 40,
+      },
+    });
+    Validations.of(this.urlSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "Rotating it means registering a new URL with ToBeText, a manual step: SECURITY.md describes the two-secret rotation.",
+    });
+    new CfnOutput(this, outputKeys.urlSecretArn, {
+      value: this.urlSecret.secretArn,
+      description: "The URL secret; each URL to register ends with /<current>. npm run smoke prints the full URLs.",
     });
 
     this.receiveFunctions = mapTopology(routes, (routeId, route: RouteDefinition) =>
@@ -128,27 +155,32 @@ export class ReceiverStack extends Stack {
       description: `Receives ${route.label} at ${route.path} and queues it`,
       memorySizeMb: functionDefaults.memorySizeMb,
       timeoutSeconds: functionDefaults.receiveTimeoutSeconds,
-      environment: { ...this.functionEnvironment(), [queues[route.queue].urlSetting]: queue.queue.queueUrl },
+      environment: {
+        ...this.functionEnvironment(),
+        [queues[route.queue].urlSetting]: queue.queue.queueUrl,
+        [urlSecretSettings.secretArn]: this.urlSecret.secretArn,
+      },
     });
     receive.allowSendingTo(queue.queue);
+    this.urlSecret.grantRead(receive);
 
-    const [httpRoute] = this.httpApi.addRoutes({
-      path: route.path,
-      methods: [HttpMethod.ANY],
-      integration: new HttpLambdaIntegration(`${name}Integration`, receive, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      }),
+    // The bare path too: a request without the secret reaches the handler, which answers 404 and counts it.
+    const integration = new HttpLambdaIntegration(`${name}Integration`, receive, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
-    if (httpRoute) {
-      Validations.of(httpRoute).acknowledge({
-        id: "AwsSolutions-APIG4",
-        reason: "ToBeText calls without credentials of any kind; its protocol has no authentication to check.",
-      });
+    for (const path of [route.path, secretRoutePath(route)]) {
+      for (const httpRoute of this.httpApi.addRoutes({ path, methods: [HttpMethod.ANY], integration })) {
+        Validations.of(httpRoute).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason:
+            "ToBeText sends no credentials; callers are checked by the secret path segment (and optionally their address) in the handler.",
+        });
+      }
     }
 
     new CfnOutput(this, outputKeys.routeUrl(routeId), {
-      value: `${this.httpApi.apiEndpoint}${route.path}`,
-      description: `The ${route.label} URL. ${route.registration}`,
+      value: `${this.httpApi.apiEndpoint}${route.path}/`,
+      description: `The ${route.label} URL, to which the URL secret is appended. ${route.registration}`,
     });
     return receive;
   }

@@ -11,7 +11,23 @@ export const settingNames = {
   prefixes: "TOBETEXT_PREFIXES",
   receivingNumbers: "TOBETEXT_NUMBERS",
   dedupeWindowSeconds: "DEDUPE_WINDOW_SECONDS",
+  /** Optional allowlist of caller addresses (CIDR, comma-separated); empty allows any. */
+  allowedSources: "TOBETEXT_ALLOWED_CIDRS",
   logLevel: "LOG_LEVEL",
+} as const;
+
+/**
+ * The secret path segment of the registered URLs. Locally (and anywhere without Secrets Manager)
+ * the secrets themselves, comma-separated, current first; on AWS the ARN of a Secrets Manager
+ * secret holding `{"current": "...", "previous": "..."}`. Two are valid at once, for rotation.
+ */
+export const urlSecretSettings = {
+  secrets: "TOBETEXT_URL_SECRETS",
+  secretArn: "TOBETEXT_URL_SECRET_ARN",
+  /** Short enough that a rotation takes effect within minutes, long enough to cost nothing per request. */
+  cacheSeconds: 300,
+  /** Shorter secrets are refused at start: the path segment is the only credential. */
+  minimumLength: 16,
 } as const;
 
 /** Defaults for the user-facing settings; the README's configuration table is built from these. */
@@ -22,6 +38,7 @@ export const settingDefaults = {
   // only timing it documents is its 3-30 minute status cycle. One hour covers that cycle twice
   // over, and a merge is never lossy: the record counts every delivery. See README "Retries".
   [settingNames.dedupeWindowSeconds]: "3600",
+  [settingNames.allowedSources]: "",
   [settingNames.logLevel]: "info",
 } as const;
 
@@ -128,7 +145,11 @@ export const tables = {
 } as const satisfies Record<string, TableDefinition>;
 
 export interface RouteDefinition {
-  /** Path ToBeText posts to. Any method reaches the handler, so a wrong one gets a ToBeText-style 405. */
+  /**
+   * Path ToBeText posts to, followed by `/<secret>` (see urlSecretSettings). Any method reaches the
+   * handler, so a wrong one gets a ToBeText-style 405; the bare path is routed too, so a request
+   * without the secret is answered (404) and counted by the handler rather than by API Gateway.
+   */
   path: string;
   /** Module (relative to the repository root) exporting `handler`. */
   entry: string;
@@ -211,6 +232,8 @@ export const metrics = {
     accepted: "Accepted",
     /** Per route: requests refused with a 4xx (and kept). */
     rejected: "Rejected",
+    /** Per route: requests turned away unread: no or a wrong URL secret, or a caller outside the allowlist. */
+    denied: "Denied",
     /** Per route: requests answered 503 because queueing (or keeping a rejection) failed. */
     unavailable: "Unavailable",
     inboundStored: "InboundStored",
@@ -224,8 +247,17 @@ export const metrics = {
   },
 } as const;
 
+/** The path parameter that carries the URL secret. */
+export const secretPathParameter = "secret";
+export const secretRoutePath = (route: RouteDefinition) => `${route.path}/{${secretPathParameter}}`;
+
 /** Request limits, enforced by the handlers and by the local HTTP front alike. */
 export const limits = {
+  /**
+   * Per route, as API Gateway throttles (token bucket). Far above what one customer's numbers
+   * receive, low enough that a flood costs little and leaves the account's Lambda concurrency alone.
+   */
+  throttle: { rateLimitPerSecond: 50, burstLimit: 100 },
   /** ToBeText's longest message (LMS, 2,000 bytes) with its fields fits many times over. */
   maxBodyBytes: 64 * 1024,
   /**

@@ -70,11 +70,11 @@ export function countCallback(
   const chosen = currentResult(history);
   const finalOutcomes = new Set(history.filter((entry) => isFinal(entry.outcome)).map((entry) => entry.outcome));
   const callbacks = [...(current?.callbacks ?? []), { deliveryId: delivery.deliveryId, arrivedAt: receivedAt }]
-    .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt))
+    .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.deliveryId.localeCompare(b.deliveryId))
     .slice(-maxListedCallbacks);
   return {
     recordId,
-    ...identityOf(current, callback),
+    ...identityOf(current, callback, receivedAt),
     status: chosen.status,
     outcome: chosen.outcome,
     final: isFinal(chosen.outcome),
@@ -98,6 +98,10 @@ function addToHistory(history: ReportedResult[], callback: StatusCallback, recei
         count: existing.count + 1,
         firstArrivalAt: earlier(existing.firstArrivalAt, receivedAt),
         lastArrivalAt: later(existing.lastArrivalAt, receivedAt),
+        // The fields of the first callback to arrive with this result, whichever was processed first.
+        fields: comesFirst(receivedAt, callback.fields, existing.firstArrivalAt, existing.fields)
+          ? callback.fields
+          : existing.fields,
       }
     : {
         status: callback.status,
@@ -128,18 +132,37 @@ function currentResult(history: ReportedResult[]): ReportedResult {
   return latest;
 }
 
-/** MsgId, CKey and numbers: kept from the first callback that had them, completed by later ones. */
-function identityOf(current: DeliveryReport | undefined, callback: StatusCallback) {
-  const msgId = current?.msgId ?? callback.msgId;
-  const cKey = current?.cKey ?? callback.cKey;
-  const sendNum = current?.sendNum ?? callback.sendNum;
-  const recvNum = current?.recvNum ?? callback.recvNum;
-  return {
-    ...(msgId === undefined ? {} : { msgId }),
-    ...(cKey === undefined ? {} : { cKey }),
-    ...(sendNum === undefined ? {} : { sendNum }),
-    ...(recvNum === undefined ? {} : { recvNum }),
-  };
+/**
+ * MsgId, CKey and numbers as the first callback to arrive gave them (whichever was processed
+ * first), completed by the others where it had none.
+ */
+function identityOf(current: DeliveryReport | undefined, callback: StatusCallback, receivedAt: string) {
+  const incoming = definedOnly({
+    msgId: callback.msgId,
+    cKey: callback.cKey,
+    sendNum: callback.sendNum,
+    recvNum: callback.recvNum,
+  });
+  if (current === undefined) return incoming;
+  const kept = definedOnly({
+    msgId: current.msgId,
+    cKey: current.cKey,
+    sendNum: current.sendNum,
+    recvNum: current.recvNum,
+  });
+  return comesFirst(receivedAt, incoming, current.firstCallbackAt, kept)
+    ? { ...kept, ...incoming }
+    : { ...incoming, ...kept };
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Earlier arrival first; at the same instant, the smaller value, so processing order never decides. */
+function comesFirst(arrivedAt: string, value: unknown, otherArrivedAt: string, otherValue: unknown): boolean {
+  if (arrivedAt !== otherArrivedAt) return arrivedAt < otherArrivedAt;
+  return JSON.stringify(value) < JSON.stringify(otherValue);
 }
 
 const earlier = (a: string | undefined, b: string) => (a !== undefined && a <= b ? a : b);

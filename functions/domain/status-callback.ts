@@ -41,16 +41,18 @@ export interface StatusCallback extends ReceivedFields {
  * kept as reported; an ErrorCode ToBeText's document does not list is kept as unknown, not refused.
  */
 export function acceptStatusCallback(input: ReceivedFields): Acceptance<StatusCallback> {
-  const read = (name: string) => fieldIgnoringCase(input.fields, name)?.trim() || undefined;
+  const asSent = (name: string) => fieldIgnoringCase(input.fields, name);
+  const read = (name: string) => asSent(name)?.trim() || undefined;
   const msgId = read("MsgId");
   const cKey = read("CKey");
   if (msgId === undefined && cKey === undefined) {
     return rejected(badCKeyCode, "Neither MsgId nor CKey names the message");
   }
   const errorCode = read("ErrorCode") ?? "";
-  const code = statusCodes[errorCode] ?? unknownCode;
-  const sendNum = reportedNumber(read("SendNum"));
-  const recvNum = reportedNumber(read("RecvNum"));
+  // Own keys only: a code such as "constructor" is unknown, not a property of every object.
+  const code = Object.hasOwn(statusCodes, errorCode) ? (statusCodes[errorCode] ?? unknownCode) : unknownCode;
+  const sendNum = reportedNumber(asSent("SendNum"));
+  const recvNum = reportedNumber(asSent("RecvNum"));
   return {
     accepted: true,
     value: {
@@ -69,7 +71,7 @@ export function acceptStatusCallback(input: ReceivedFields): Acceptance<StatusCa
 }
 
 function reportedNumber(asSent: string | undefined): ReportedNumber | undefined {
-  if (asSent === undefined) return undefined;
+  if (asSent === undefined || asSent.trim() === "") return undefined;
   const parsed: PhoneNumber | undefined = parsePhoneNumber(asSent);
   return parsed ? { asSent, e164: parsed.e164 } : { asSent };
 }

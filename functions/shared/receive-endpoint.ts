@@ -2,9 +2,11 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { limits, metrics, queues, routes } from "../../infra/topology.ts";
 import { enqueue } from "../adapters/queue.ts";
+import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { Envelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
+import { allowedSourcesFrom } from "./access.ts";
 import { emitMetric, type LogFields, logger } from "./logger.ts";
 import { decodeRequestFields } from "./request-fields.ts";
 import { requiredSetting } from "./settings.ts";
@@ -35,6 +37,7 @@ export interface ReceiveEndpoint<T> {
  */
 export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
   const queueUrl = requiredSetting(queues[routes[endpoint.route].queue].urlSetting);
+  const access = { secrets: urlSecretsFrom(), allowedSources: allowedSourcesFrom() };
 
   async function receive(
     _event: APIGatewayProxyEventV2,
@@ -71,6 +74,7 @@ export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
     .use(
       tobetextEndpoint({
         route: endpoint.route,
+        access,
         maxBodyBytes: limits.maxBodyBytes,
         keepRejected: (rejected) => enqueue(queueUrl, { kind: "rejected-request", version: 1, rejected }),
       }),

@@ -38,6 +38,11 @@ export class UnreadableRequestError extends Error {
   override name = "UnreadableRequestError";
 }
 
+/** A body in a media type ToBeText does not send (forms, multipart and JSON are read). */
+export class UnsupportedContentTypeError extends UnreadableRequestError {
+  override name = "UnsupportedContentTypeError";
+}
+
 /** A ToBeText message has 7 fields and an LMS at most 2,000 bytes: these bounds are generous. */
 const maxMultipartParts = 100;
 const maxValueBytes = 1024 * 1024;
@@ -93,7 +98,10 @@ async function readBody(
   if (mediaType === "application/json" || (mediaType !== undefined && /^application\/[^/]+\+json$/.test(mediaType))) {
     return { format: "json", fields: readJson(body) };
   }
-  throw new UnreadableRequestError(`unsupported content type ${mediaType?.slice(0, 100) ?? "(none)"}`);
+  if (mediaType === undefined || mediaType === "text/plain") {
+    throw new UnreadableRequestError(`body is not a form (content type ${mediaType ?? "(none)"})`);
+  }
+  throw new UnsupportedContentTypeError(`unsupported content type ${mediaType.slice(0, 100)}`);
 }
 
 function firstOccurrences(fields: ReceivedField[]): Map<string, FieldText> {

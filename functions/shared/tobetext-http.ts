@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
+import type { BlockList } from "node:net";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { XMLBuilder } from "fast-xml-parser";
-import { metrics } from "../../infra/topology.ts";
+import { metrics, secretPathParameter } from "../../infra/topology.ts";
+import type { UrlSecrets } from "../adapters/url-secrets.ts";
 import type { RejectedRequest } from "../domain/envelope.ts";
 import { resultCodes, type ToBeTextResult } from "../domain/tobetext-result.ts";
+import { checkAccess, type Denial } from "./access.ts";
 import { emitMetric, logger } from "./logger.ts";
-import { UnreadableRequestError } from "./request-fields.ts";
+import { UnreadableRequestError, UnsupportedContentTypeError } from "./request-fields.ts";
 
 /** A request as received, with the id it is answered and stored under. */
 export interface ReceivedRequest {
@@ -45,9 +48,22 @@ export class ToBeTextHttpError extends Error {
   }
 }
 
+/** Thrown before a request is read: it is answered like a route that does not exist, and never kept. */
+export class AccessDeniedError extends Error {
+  override name = "AccessDeniedError";
+  readonly denial: Denial;
+
+  constructor(denial: Denial) {
+    super(denial.reason);
+    this.denial = denial;
+  }
+}
+
 export interface EndpointOptions {
   /** The route's key in the topology, stored on rejections. */
   route: string;
+  /** Who may post: the valid URL secrets and the optional allowlist of caller addresses. */
+  access: { secrets: UrlSecrets; allowedSources: BlockList | undefined };
   maxBodyBytes: number;
   /** Durably keeps a rejected request; if it throws, the caller is told to retry (503). */
   keepRejected: (rejected: RejectedRequest) => Promise<void>;
@@ -55,7 +71,9 @@ export interface EndpointOptions {
 
 /**
  * Everything a ToBeText endpoint does around its handler: reads the API Gateway event into
- * `context.received`, turns away wrong methods (405) and oversized bodies (413), and answers
+ * `context.received`; turns away, unread and unkept, callers without the URL secret (404, as if
+ * there were no such route) or outside the allowlist (403); turns away wrong methods (405),
+ * oversized bodies (413) and media types ToBeText does not send (415); and answers
  * every error in `<ToBeTextResult>` form. Rejected requests are kept before the answer; an
  * unexpected failure answers 503, so ToBeText retries, without any internal detail.
  */
@@ -63,9 +81,16 @@ export function tobetextEndpoint(
   options: EndpointOptions,
 ): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext> {
   return {
-    before: (request) => {
+    before: async (request) => {
       const received = readRequest(request.event);
       request.context.received = received;
+      const denial = checkAccess(
+        received.sourceIp,
+        request.event.pathParameters?.[secretPathParameter],
+        await options.access.secrets(),
+        options.access.allowedSources,
+      );
+      if (denial) throw new AccessDeniedError(denial);
       if (received.method !== "POST") {
         throw new ToBeTextHttpError(405, 405, `Method ${received.method} is not allowed; ToBeText posts`);
       }
@@ -75,10 +100,25 @@ export function tobetextEndpoint(
     },
     onError: async (request) => {
       const received = request.context.received ?? readRequest(request.event);
+      if (request.error instanceof AccessDeniedError) {
+        const { status, reason } = request.error.denial;
+        // An event, never the request: its body is whatever an unknown caller chose to send.
+        logger.warn("request denied", {
+          route: options.route,
+          reason,
+          sourceIp: received.sourceIp,
+          method: received.method,
+        });
+        emitMetric(metrics.names.denied, { dimensions: { route: options.route } });
+        request.response = apiGatewayStyleError(status);
+        return;
+      }
       const error =
-        request.error instanceof UnreadableRequestError
-          ? new ToBeTextHttpError(400, resultCodes.badBody, request.error.message)
-          : request.error;
+        request.error instanceof UnsupportedContentTypeError
+          ? new ToBeTextHttpError(415, resultCodes.badBody, request.error.message)
+          : request.error instanceof UnreadableRequestError
+            ? new ToBeTextHttpError(400, resultCodes.badBody, request.error.message)
+            : request.error;
       if (!(error instanceof ToBeTextHttpError)) {
         logger.error("request could not be accepted", { route: options.route, deliveryId: received.deliveryId, error });
         emitMetric(metrics.names.unavailable, { dimensions: { route: options.route } });
@@ -113,6 +153,15 @@ export function tobetextEndpoint(
         ErrorMsg: error.message,
       });
     },
+  };
+}
+
+/** What API Gateway itself answers for a route that does not exist (404) or a refused caller (403). */
+function apiGatewayStyleError(status: 403 | 404): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message: status === 404 ? "Not Found" : "Forbidden" }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { type Attribute, AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { type Attribute, AttributeType, Billing, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { TableDefinition } from "../topology.ts";
 
@@ -7,7 +7,7 @@ export interface ReceiverTableProps {
   definition: TableDefinition;
 }
 
-/** A table as the topology defines it: string keys, on demand, recoverable, never deleted with the stack. */
+/** A table as the topology defines it: string keys, on demand, encrypted with KMS, recoverable, never deleted with the stack. */
 export class ReceiverTable extends TableV2 {
   /** One ARN per secondary index, so that grants can name indexes instead of `index/*`. */
   readonly indexArns: readonly string[];
@@ -26,6 +26,8 @@ export class ReceiverTable extends TableV2 {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
+      // Phone numbers and message text: encrypted under a KMS key whose use CloudTrail records.
+      encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.indexArns = definition.indexes.map((index) => `${this.tableArn}/index/${index.name}`);

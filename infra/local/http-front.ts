@@ -5,6 +5,10 @@
  * their result becomes an HTTP response follow what API Gateway does, including its quirks: form posts
  * arrive base64-encoded, duplicate headers and query keys are joined with commas, and a result without
  * a statusCode is sent as a 200 JSON response.
+ *
+ * Routes may carry `{name}` path variables and per-route throttling, matched and enforced the way
+ * API Gateway does: a literal route wins over a templated one, and a throttled request is answered
+ * 429 without invoking the function.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -18,8 +22,33 @@ export type HttpHandler = (
 
 /** Matches any method on `path`, like an `ANY /path` route. */
 export interface LocalRoute {
+  /**
+   * The resource path, e.g. `/inbound`. A whole segment may be a path variable, `{name}`, which matches
+   * exactly one non-empty segment and reaches the handler URL-decoded as `event.pathParameters.name`;
+   * the event's routeKey then names the template (`ANY /inbound/{secret}`) while rawPath stays the
+   * concrete path. A literal route wins over a templated one that also matches; among templated routes,
+   * the one with a literal segment where the others have a variable wins. Greedy `{name+}` variables
+   * are not supported.
+   */
   path: string;
+  /** Several routes may share one handler, as several API Gateway routes may share one integration. */
   handler: HttpHandler;
+  /**
+   * Route throttling, as API Gateway's route settings (ThrottlingRateLimit and ThrottlingBurstLimit):
+   * a token bucket per route that holds up to `burstLimit` requests and refills continuously at
+   * `rateLimitPerSecond`. A request that finds the bucket empty is answered 429
+   * `{"message":"Too Many Requests"}` without invoking the handler. Zero for either blocks the route
+   * once the bucket is empty (a `burstLimit` of 0 blocks it outright). Unthrottled when omitted.
+   */
+  throttle?: RouteThrottle;
+}
+
+/** Route-level throttling limits, named as in API Gateway's route settings. */
+export interface RouteThrottle {
+  /** Steady-state requests per second the bucket is refilled with; fractions allowed. */
+  rateLimitPerSecond: number;
+  /** How many requests the bucket holds, and so the largest burst served at once; a whole number. */
+  burstLimit: number;
 }
 
 export interface HttpFrontOptions {
@@ -56,11 +85,12 @@ const hopByHopHeaders = new Set([
 
 export async function startHttpFront(options: HttpFrontOptions): Promise<RunningHttpFront> {
   const host = options.host ?? "127.0.0.1";
-  const routesByPath = new Map(options.routes.map((route) => [route.path, route]));
+  // Built before listening, so a route API Gateway would refuse fails here rather than on a request.
+  const router = buildRouter(options.routes);
   let port = options.port;
 
   const server = createServer((request, response) => {
-    handleRequest(request, response, { routesByPath, host, port, maxBodyBytes: options.maxBodyBytes }).catch(
+    handleRequest(request, response, { router, host, port, maxBodyBytes: options.maxBodyBytes }).catch(
       (error: unknown) => {
         // A client that went away mid-request needs no answer and no log line.
         if ((error as { code?: unknown } | null)?.code === "ECONNRESET") return;
@@ -122,7 +152,7 @@ function defaultRegion(): string {
 }
 
 interface FrontState {
-  routesByPath: Map<string, LocalRoute>;
+  router: Router;
   host: string;
   port: number;
   maxBodyBytes: number;
@@ -134,11 +164,17 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse,
   response.setHeader("apigw-requestid", requestId);
 
   const { rawPath, rawQueryString } = splitRequestTarget(request.url ?? "/");
-  const route = state.routesByPath.get(rawPath);
+  const match = state.router.match(rawPath);
+  // Throttled as the request arrives, before its body is read; a refused request takes no token.
+  const throttled = match?.route.bucket?.tryTake() === false;
   const body = await readBody(request, state.maxBodyBytes);
 
-  if (!route) {
+  if (!match) {
     sendJson(response, 404, { message: "Not Found" });
+    return;
+  }
+  if (throttled) {
+    sendJson(response, 429, { message: "Too Many Requests" });
     return;
   }
   // API Gateway's own payload limit is 10 MB; ours is the much smaller limit the handlers also
@@ -148,9 +184,18 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse,
     return;
   }
 
-  const routeKey = `ANY ${route.path}`;
-  const event = buildEvent({ request, state, route: routeKey, rawPath, rawQueryString, body, requestId, receivedAt });
-  const functionName = `local${route.path.replaceAll("/", "-")}`;
+  const { route, routeKey, functionName } = match.route;
+  const event = buildEvent({
+    request,
+    state,
+    route: routeKey,
+    pathParameters: match.pathParameters,
+    rawPath,
+    rawQueryString,
+    body,
+    requestId,
+    receivedAt,
+  });
 
   let result: unknown;
   try {
@@ -179,6 +224,171 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse,
   for (const [name, value] of Object.entries(reply.headers)) response.setHeader(name, value);
   if (reply.cookies.length > 0) response.setHeader("set-cookie", reply.cookies);
   response.end(reply.body);
+}
+
+/** One LocalRoute, prepared for matching, with its own throttling bucket. */
+interface CompiledRoute {
+  route: LocalRoute;
+  /** "ANY " and the path as written, template included, as the event's routeKey shows it. */
+  routeKey: string;
+  /** The path split on "/": literal text, or the variable name of a `{name}` segment. */
+  segments: PathSegment[];
+  bucket: TokenBucket | undefined;
+  /** A valid Lambda function name derived from the path, e.g. "local-inbound-secret". */
+  functionName: string;
+}
+
+type PathSegment = { literal: string } | { variable: string };
+
+interface RouteMatch {
+  route: CompiledRoute;
+  /** Undefined for a route without path variables, so the event omits pathParameters as API Gateway does. */
+  pathParameters: Record<string, string> | undefined;
+}
+
+interface Router {
+  match(rawPath: string): RouteMatch | undefined;
+}
+
+/**
+ * Compiles the routes and checks them the way API Gateway checks route keys: each must be a path of
+ * literal segments and whole-segment `{name}` variables, and no two may be the same route.
+ */
+function buildRouter(routes: LocalRoute[]): Router {
+  const literalRoutes = new Map<string, CompiledRoute>();
+  const templatedRoutes: CompiledRoute[] = [];
+  const shapes = new Map<string, string>();
+
+  for (const route of routes) {
+    const compiled = compileRoute(route);
+    // Routes that differ only in their variables' names would match the same requests.
+    const shape = JSON.stringify(
+      compiled.segments.map((segment) => ("literal" in segment ? segment.literal : { variable: true })),
+    );
+    const clash = shapes.get(shape);
+    if (clash !== undefined) {
+      throw new Error(
+        clash === compiled.routeKey
+          ? `Route ${compiled.routeKey} is defined twice`
+          : `Routes ${clash} and ${compiled.routeKey} would match the same requests`,
+      );
+    }
+    shapes.set(shape, compiled.routeKey);
+    if (compiled.segments.every((segment) => "literal" in segment)) literalRoutes.set(route.path, compiled);
+    else templatedRoutes.push(compiled);
+  }
+  templatedRoutes.sort((first, second) => compareSpecificity(first.segments, second.segments));
+
+  return {
+    match(rawPath) {
+      const literal = literalRoutes.get(rawPath);
+      if (literal) return { route: literal, pathParameters: undefined };
+      const requestSegments = rawPath.split("/");
+      for (const route of templatedRoutes) {
+        const pathParameters = matchTemplate(route.segments, requestSegments);
+        if (pathParameters) return { route, pathParameters };
+      }
+      return undefined;
+    },
+  };
+}
+
+function compileRoute(route: LocalRoute): CompiledRoute {
+  const routeKey = `ANY ${route.path}`;
+  if (!route.path.startsWith("/")) throw new Error(`Route ${routeKey}: the path must start with "/"`);
+  const names = new Set<string>();
+  const segments = route.path.split("/").map((segment): PathSegment => {
+    if (!segment.includes("{") && !segment.includes("}")) return { literal: segment };
+    const variable = /^\{([^{}/+]+)(\+?)\}$/.exec(segment);
+    if (!variable) throw new Error(`Route ${routeKey}: a path variable must be a whole segment, "{name}"`);
+    const [, name = "", greedy] = variable;
+    if (greedy) throw new Error(`Route ${routeKey}: greedy path variables ("{${name}+}") are not supported locally`);
+    if (names.has(name)) throw new Error(`Route ${routeKey}: path variable "${name}" is used twice`);
+    names.add(name);
+    return { variable: name };
+  });
+  return {
+    route,
+    routeKey,
+    segments,
+    bucket: route.throttle ? new TokenBucket(route.throttle, routeKey) : undefined,
+    functionName: `local${route.path.replaceAll("/", "-").replace(/[^A-Za-z0-9_-]/g, "")}`,
+  };
+}
+
+/**
+ * Orders templated routes most specific first: at the first segment where one has a literal and the
+ * other a variable, the literal wins (so `/inbound/status/{id}` is tried before `/inbound/{secret}/{id}`).
+ */
+function compareSpecificity(first: PathSegment[], second: PathSegment[]): number {
+  for (let index = 0; index < Math.min(first.length, second.length); index += 1) {
+    const firstIsLiteral = "literal" in (first[index] as PathSegment);
+    const secondIsLiteral = "literal" in (second[index] as PathSegment);
+    if (firstIsLiteral !== secondIsLiteral) return firstIsLiteral ? -1 : 1;
+  }
+  return first.length - second.length;
+}
+
+/**
+ * The URL-decoded path parameters when the raw request segments fit the template, else undefined.
+ * Literal segments compare raw, as literal routes do; a variable takes exactly one non-empty segment.
+ */
+function matchTemplate(template: PathSegment[], requestSegments: string[]): Record<string, string> | undefined {
+  if (template.length !== requestSegments.length) return undefined;
+  const pathParameters: Record<string, string> = {};
+  for (const [index, segment] of template.entries()) {
+    const requestSegment = requestSegments[index] as string;
+    if ("literal" in segment) {
+      if (segment.literal !== requestSegment) return undefined;
+    } else {
+      if (requestSegment === "") return undefined;
+      pathParameters[segment.variable] = decodePathSegment(requestSegment);
+    }
+  }
+  return pathParameters;
+}
+
+/** Percent-decoded ("+" stays a plus in a path); a malformed escape leaves the segment as sent. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * API Gateway's throttling algorithm: a bucket of up to `burstLimit` tokens, full at the start and
+ * refilled continuously at `rateLimitPerSecond`; each request served takes one whole token.
+ */
+class TokenBucket {
+  private readonly ratePerMs: number;
+  private readonly capacity: number;
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(throttle: RouteThrottle, routeKey: string) {
+    const { rateLimitPerSecond, burstLimit } = throttle;
+    if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) {
+      throw new Error(`Route ${routeKey}: throttle.rateLimitPerSecond must be a number of at least 0`);
+    }
+    if (!Number.isSafeInteger(burstLimit) || burstLimit < 0) {
+      throw new Error(`Route ${routeKey}: throttle.burstLimit must be a whole number of at least 0`);
+    }
+    this.ratePerMs = rateLimitPerSecond / 1000;
+    this.capacity = burstLimit;
+    this.tokens = burstLimit;
+    this.refilledAt = performance.now();
+  }
+
+  /** Takes a token if there is one; a refused request takes nothing. */
+  tryTake(now = performance.now()): boolean {
+    this.tokens = Math.min(this.capacity, this.tokens + (now - this.refilledAt) * this.ratePerMs);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /** Splits an origin-form target ("/path?query") without decoding either part, as rawPath needs. */
@@ -225,6 +435,7 @@ interface EventParts {
   request: IncomingMessage;
   state: FrontState;
   route: string;
+  pathParameters: Record<string, string> | undefined;
   rawPath: string;
   rawQueryString: string;
   body: Buffer;
@@ -233,7 +444,7 @@ interface EventParts {
 }
 
 function buildEvent(parts: EventParts): APIGatewayProxyEventV2 {
-  const { request, state, rawPath, rawQueryString, body, receivedAt } = parts;
+  const { request, state, pathParameters, rawPath, rawQueryString, body, receivedAt } = parts;
   const headers = joinedHeaders(request.rawHeaders);
   const cookies = headers.cookie
     ?.split(";")
@@ -260,6 +471,7 @@ function buildEvent(parts: EventParts): APIGatewayProxyEventV2 {
     ...(cookies && cookies.length > 0 ? { cookies } : {}),
     headers,
     ...(queryStringParameters ? { queryStringParameters } : {}),
+    ...(pathParameters ? { pathParameters } : {}),
     requestContext: {
       accountId: localAccountId,
       apiId: "local",

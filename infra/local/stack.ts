@@ -12,17 +12,21 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { listSetting } from "../../functions/shared/settings.ts";
 import {
   consumers,
   limits,
   type QueueDefinition,
   type QueueId,
   queues,
+  type RouteDefinition,
   routes,
+  secretRoutePath,
   settingDefaults,
   type TableDefinition,
   type TableId,
   tables,
+  urlSecretSettings,
 } from "../topology.ts";
 import { type HttpHandler, type RunningHttpFront, startHttpFront } from "./http-front.ts";
 import { type RunningPoller, type SqsHandler, startSqsPoller } from "./sqs-poller.ts";
@@ -48,6 +52,8 @@ export interface LocalStackOptions {
   settings?: Record<string, string>;
   /** For tests: queue timings shorter than production's. */
   queueOverrides?: Partial<Pick<QueueDefinition, "visibilityTimeoutSeconds" | "maxReceiveCount">>;
+  /** Route throttling as on API Gateway (default on); the benchmark turns it off to measure the pipeline. */
+  throttle?: boolean;
 }
 
 export type RouteId = keyof typeof routes;
@@ -108,10 +114,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
     });
 
+    // As on API Gateway: the bare path too, so the handler answers and counts a request without the secret.
+    const throttle = options.throttle === false ? {} : { throttle: limits.throttle };
     const localRoutes = [];
-    for (const route of Object.values(routes)) {
-      localRoutes.push({ path: route.path, handler: await importHandler<HttpHandler>(route.entry) });
+    for (const route of Object.values(routes) as RouteDefinition[]) {
+      const handler = await importHandler<HttpHandler>(route.entry);
+      localRoutes.push(
+        { path: route.path, handler, ...throttle },
+        { path: secretRoutePath(route), handler, ...throttle },
+      );
     }
+    const [currentSecret] = listSetting(urlSecretSettings.secrets);
     for (const [name, consumer] of Object.entries(consumers)) {
       const queue: QueueDefinition = queues[consumer.queue];
       pollers.push(
@@ -139,10 +152,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const baseUrl = front.url;
 
     return {
-      urls: Object.fromEntries(Object.entries(routes).map(([id, route]) => [id, `${baseUrl}${route.path}`])) as Record<
-        RouteId,
-        string
-      >,
+      urls: Object.fromEntries(
+        Object.entries(routes).map(([id, route]) => [id, `${baseUrl}${route.path}/${currentSecret ?? ""}`]),
+      ) as Record<RouteId, string>,
       dynamoDbTarget,
       dynamoDbEndpoint: dynamoDb.endpoint,
       sqsEndpoint: sqsService.endpoint,

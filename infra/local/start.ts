@@ -3,14 +3,19 @@
  * Lambda (see README "Configuration"); PORT (default 3000) and HOST (default 127.0.0.1) place
  * the HTTP front; DynamoDB data is kept in .local/ so records survive a restart.
  */
+
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { routes, settingNames, tables } from "../topology.ts";
+import { routes, settingNames, tables, urlSecretSettings } from "../topology.ts";
 import { startLocalStack } from "./stack.ts";
 import { localRegion } from "./stand-ins.ts";
 import { clearLocalState, localDir, writeLocalState } from "./state.ts";
 
 // Metric lines are for CloudWatch; locally they would only bury the log.
 process.env.METRICS_DISABLED ??= "true";
+// The URL secret: from the environment, else one made on first start and kept in .local/, so the URL stays put.
+process.env[urlSecretSettings.secrets] ||= await localUrlSecret();
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
@@ -47,6 +52,7 @@ const lines = [
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}`,
   `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,
   "See the records:  npm run records   (or: npm run records -- --json)",
+  `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,
   `Try it:  curl -X POST ${stack.urls.inboundSms} -d 'RecvNum=01012341234' -d 'SendNum=01056785678' -d 'Body=TEST 안녕하세요'`,
   "Ctrl-C stops everything.",
 ];
@@ -64,3 +70,13 @@ const shutdown = async (signal: string) => {
 };
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+async function localUrlSecret(): Promise<string> {
+  const file = resolve(localDir, "url-secret");
+  const kept = await readFile(file, "utf8").catch(() => "");
+  if (kept.trim()) return kept.trim();
+  const secret = randomBytes(24).toString("base64url");
+  await mkdir(localDir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -3,7 +3,8 @@
  * ToBeText does, and reads both back from its tables.
  *
  *   npx cdk deploy --outputs-file cdk-outputs.json   (once: writes the stack's URLs and tables)
- *   npm run smoke                                    reads cdk-outputs.json; AWS credentials needed
+ *   npm run smoke                                    reads cdk-outputs.json; AWS credentials needed;
+ *                                                    prints the full URLs (with their secret) to register
  *   npm run smoke -- --outputs FILE --recipient 01012345678
  *   npm run smoke -- --local                         against the running `npm start` instead
  *
@@ -14,9 +15,11 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
 import { localCredentials } from "../local/stand-ins.ts";
 import { readLocalState } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
+import { urlSecretSettings } from "../topology.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -144,9 +147,16 @@ async function deployedTarget(): Promise<Target> {
     );
   }
   const output = (key: string) => required(stack[key], `output ${key} of ${stackName}`);
+  // The URLs end with the secret, which is kept in Secrets Manager, not in the stack's outputs.
+  const secretArn = output(outputKeys.urlSecretArn);
+  const [currentSecret] = await urlSecretsFrom({ [urlSecretSettings.secretArn]: secretArn })();
+  const withSecret = (base: string) => `${base.replace(/\/?$/, "/")}${currentSecret}`;
+  const inboundUrl = withSecret(output(outputKeys.routeUrl("inboundSms")));
+  const statusUrl = withSecret(output(outputKeys.routeUrl("statusCallback")));
+  console.log(`URLs to give ToBeText (they hold the secret: keep them private):\n  ${inboundUrl}\n  ${statusUrl}`);
   return {
-    inboundUrl: output(outputKeys.routeUrl("inboundSms")),
-    statusUrl: output(outputKeys.routeUrl("statusCallback")),
+    inboundUrl,
+    statusUrl,
     inboundTable: output(outputKeys.tableName("inboundMessages")),
     statusTable: output(outputKeys.tableName("deliveryReports")),
     dynamo: DynamoDBDocumentClient.from(client),

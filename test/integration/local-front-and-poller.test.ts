@@ -44,17 +44,25 @@ describe("local HTTP front (API Gateway HTTP API, payload format 2.0)", () => {
   const acknowledge: HttpHandler = async () => ({ statusCode: 200, body: "ok" });
   let respond: HttpHandler = acknowledge;
   let front: RunningHttpFront;
+  /** Shared by several routes, as one Lambda function may back several API Gateway routes. */
+  const recording: HttpHandler = (event, context) => {
+    received.push({ event, context });
+    return respond(event, context);
+  };
 
   beforeAll(async () => {
     front = await startHttpFront({
       port: 0,
       maxBodyBytes,
       routes: [
+        { path: "/inbound", handler: recording },
+        { path: "/inbound/{secret}", handler: recording },
+        { path: "/hooks/{provider}/{secret}", handler: recording },
         {
-          path: "/inbound",
-          handler: (event, context) => {
+          path: "/inbound/status",
+          handler: async (event, context) => {
             received.push({ event, context });
-            return respond(event, context);
+            return { statusCode: 200, body: "status" };
           },
         },
       ],
@@ -247,6 +255,73 @@ describe("local HTTP front (API Gateway HTTP API, payload format 2.0)", () => {
     expect(received).toEqual([]);
   });
 
+  it("hands a templated route its URL-decoded path parameters, with the template as routeKey", async () => {
+    const rawPath = "/inbound/s%20e%2Fcr+et%ED%99%8D";
+    const response = await fetch(`${front.url}${rawPath}?id=7`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ok");
+
+    const { event, context } = received[0] ?? {};
+    expect(received).toHaveLength(1);
+    expect(event).toMatchObject({
+      routeKey: "ANY /inbound/{secret}",
+      rawPath,
+      rawQueryString: "id=7",
+      queryStringParameters: { id: "7" },
+      requestContext: { routeKey: "ANY /inbound/{secret}", http: { method: "POST", path: rawPath } },
+      body: "{}",
+    });
+    // Decoded as a path segment: %2F becomes "/", and "+" stays a plus (it is a space only in a query).
+    expect(event?.pathParameters).toEqual({ secret: "s e/cr+et홍" });
+    expect(context?.functionName).toBe("local-inbound-secret");
+  });
+
+  it("fills in every variable of a route with several", async () => {
+    const response = await fetch(`${front.url}/hooks/tobetext/abc123`);
+    expect(response.status).toBe(200);
+    const event = onlyEvent();
+    expect(event.routeKey).toBe("ANY /hooks/{provider}/{secret}");
+    expect(event.rawPath).toBe("/hooks/tobetext/abc123");
+    expect(event.pathParameters).toEqual({ provider: "tobetext", secret: "abc123" });
+  });
+
+  it("prefers a literal route to a templated one that also matches", async () => {
+    const literal = await fetch(`${front.url}/inbound/status`);
+    expect(await literal.text()).toBe("status");
+    const templated = await fetch(`${front.url}/inbound/statuses`);
+    expect(await templated.text()).toBe("ok");
+
+    expect(received.map(({ event }) => [event.routeKey, event.pathParameters])).toEqual([
+      ["ANY /inbound/status", undefined],
+      ["ANY /inbound/{secret}", { secret: "statuses" }],
+    ]);
+    expect(received[0]?.event).not.toHaveProperty("pathParameters");
+  });
+
+  it.each(["/inbound/", "/inbound/a/b", "/inbound//", "/hooks/tobetext", "/hooks/tobetext/", "/hooks//abc"])(
+    "matches a variable to exactly one non-empty segment: %s is 404",
+    async (path) => {
+      const response = await fetch(`${front.url}${path}`, { method: "POST", body: "x" });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ message: "Not Found" });
+      expect(received).toEqual([]);
+    },
+  );
+
+  it("never throttles a route without throttle settings", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        fetch(`${front.url}/inbound${index % 2 === 0 ? "" : `/secret-${index}`}`, { method: "POST", body: "x" }),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(30).fill(200));
+    expect(received).toHaveLength(30);
+  });
+
   it("turns away a body over the limit with 413, without invoking the handler", async () => {
     const atLimit = await fetch(`${front.url}/inbound`, { method: "POST", body: new Uint8Array(maxBodyBytes) });
     expect(atLimit.status).toBe(200);
@@ -314,6 +389,132 @@ describe("local HTTP front (API Gateway HTTP API, payload format 2.0)", () => {
     const response = await fetch(`${front.url}/inbound`);
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ message: "Internal Server Error" });
+  });
+});
+
+describe("local HTTP front route throttling and route checks", () => {
+  const throttle = { rateLimitPerSecond: 1, burstLimit: 3 };
+
+  /** A fresh front, so every test starts with full buckets. */
+  async function throttledFront(): Promise<{ front: RunningHttpFront; invocations: string[] }> {
+    const invocations: string[] = [];
+    const handler: HttpHandler = async (event) => {
+      invocations.push(event.rawPath);
+      return { statusCode: 200, body: "ok" };
+    };
+    const front = await startHttpFront({
+      port: 0,
+      maxBodyBytes: 1024,
+      routes: [
+        { path: "/inbound", handler, throttle },
+        { path: "/inbound/{secret}", handler, throttle },
+      ],
+    });
+    return { front, invocations };
+  }
+
+  it("answers 429 once a route's bucket is empty, without invoking the handler, and refills it", async () => {
+    const { front, invocations } = await throttledFront();
+    try {
+      const firedAt = performance.now();
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => fetch(`${front.url}/inbound`, { method: "POST", body: "x" })),
+      );
+      expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
+      expect(invocations).toEqual(["/inbound", "/inbound", "/inbound"]);
+      for (const response of responses) {
+        if (response.status === 200) {
+          expect(await response.text()).toBe("ok");
+          continue;
+        }
+        expect(response.headers.get("content-type")).toBe("application/json");
+        expect(response.headers.get("apigw-requestid")).toMatch(/^[A-Za-z0-9+/]{15}=$/);
+        expect(await response.text()).toBe('{"message":"Too Many Requests"}');
+      }
+
+      // One token comes back each second; none can have come back before a second has passed.
+      const servedAt = await waitFor(
+        "a request to get through again",
+        async () => {
+          const response = await fetch(`${front.url}/inbound`, { method: "POST", body: "x" });
+          await response.arrayBuffer();
+          return response.status === 200 && performance.now();
+        },
+        5_000,
+      );
+      expect(servedAt - firedAt).toBeGreaterThanOrEqual(1_000);
+      expect(invocations).toHaveLength(4);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it("keeps a bucket per route, even for routes sharing a handler", async () => {
+    const { front, invocations } = await throttledFront();
+    try {
+      const statuses = async (path: string) =>
+        (await Promise.all(Array.from({ length: 4 }, () => fetch(`${front.url}${path}`)))).map(
+          (response) => response.status,
+        );
+      expect((await statuses("/inbound")).sort()).toEqual([200, 200, 200, 429]);
+      // Another concrete path of the same template draws on the same bucket.
+      expect((await statuses("/inbound/a")).sort()).toEqual([200, 200, 200, 429]);
+      expect((await statuses("/inbound/b")).sort()).toEqual([429, 429, 429, 429]);
+      expect(invocations).toHaveLength(6);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it("blocks a route whose burst limit is 0", async () => {
+    const front = await startHttpFront({
+      port: 0,
+      maxBodyBytes: 1024,
+      routes: [{ path: "/closed", handler: async () => "never", throttle: { rateLimitPerSecond: 100, burstLimit: 0 } }],
+    });
+    try {
+      const response = await fetch(`${front.url}/closed`);
+      expect(response.status).toBe(429);
+      expect(await response.json()).toEqual({ message: "Too Many Requests" });
+    } finally {
+      await front.close();
+    }
+  });
+
+  const handler: HttpHandler = async () => "ok";
+  it.each([
+    { what: "a greedy variable", routes: [{ path: "/inbound/{proxy+}", handler }], error: /greedy/ },
+    { what: "a partial-segment variable", routes: [{ path: "/inbound/x{id}", handler }], error: /whole segment/ },
+    { what: "a repeated variable", routes: [{ path: "/a/{id}/{id}", handler }], error: /used twice/ },
+    { what: "a path without a leading slash", routes: [{ path: "inbound", handler }], error: /must start with/ },
+    {
+      what: "the same route twice",
+      routes: [
+        { path: "/inbound", handler },
+        { path: "/inbound", handler },
+      ],
+      error: /defined twice/,
+    },
+    {
+      what: "templates that differ only in variable names",
+      routes: [
+        { path: "/inbound/{secret}", handler },
+        { path: "/inbound/{token}", handler },
+      ],
+      error: /would match the same requests/,
+    },
+    {
+      what: "a fractional burst limit",
+      routes: [{ path: "/inbound", handler, throttle: { rateLimitPerSecond: 1, burstLimit: 1.5 } }],
+      error: /burstLimit/,
+    },
+    {
+      what: "a negative rate",
+      routes: [{ path: "/inbound", handler, throttle: { rateLimitPerSecond: -1, burstLimit: 1 } }],
+      error: /rateLimitPerSecond/,
+    },
+  ])("refuses to start with $what", async ({ routes, error }) => {
+    await expect(startHttpFront({ port: 0, maxBodyBytes: 1024, routes })).rejects.toThrow(error);
   });
 });
 

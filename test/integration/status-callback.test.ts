@@ -208,7 +208,8 @@ describe("bad callbacks get ToBeText's answer and are kept", () => {
   it.each([
     ["no MsgId and no CKey", "Status=Success&ErrorCode=200", formHeaders, 400, "2001"],
     ["blank MsgId and CKey", "MsgId=%20&CKey=&ErrorCode=200", formHeaders, 400, "2001"],
-    ["unreadable body", "<xml/>", { "content-type": "application/xml" }, 400, "2005"],
+    ["a media type ToBeText does not send", "<xml/>", { "content-type": "application/xml" }, 415, "2005"],
+    ["unreadable JSON", '{"MsgId": ', { "content-type": "application/json" }, 400, "2005"],
   ])("%s", async (_name, body, headers, status, errorCode) => {
     const response = await pipeline.post(callbackUrl, body, headers);
     expect(response.status).toBe(status);

@@ -13,7 +13,10 @@ import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
-import type { QueueId, TableId } from "../../infra/topology.ts";
+import { type QueueId, type TableId, urlSecretSettings } from "../../infra/topology.ts";
+
+/** The URL secret of the test stacks; `stack.urls` include it. */
+export const testUrlSecret = "test-url-secret-0123456789";
 
 export interface TestPipeline {
   stack: LocalStack;
@@ -41,7 +44,11 @@ export interface TestResponse {
 const xml = new XMLParser({ parseTagValue: false });
 
 export async function startTestPipeline(options: Partial<LocalStackOptions> = {}): Promise<TestPipeline> {
-  const stack = await startLocalStack({ port: 0, ...options });
+  const stack = await startLocalStack({
+    port: 0,
+    ...options,
+    settings: { [urlSecretSettings.secrets]: testUrlSecret, ...options.settings },
+  });
   const dynamo = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }),
   );

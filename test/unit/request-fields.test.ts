@@ -1,6 +1,11 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { decodeRequestFields, type RawRequest, UnreadableRequestError } from "../../functions/shared/request-fields.ts";
+import {
+  decodeRequestFields,
+  type RawRequest,
+  UnreadableRequestError,
+  UnsupportedContentTypeError,
+} from "../../functions/shared/request-fields.ts";
 
 const formContentType = "application/x-www-form-urlencoded";
 const phpBoundary = "------------------------abc123";
@@ -341,14 +346,20 @@ describe("decodeRequestFields: unreadable requests", () => {
   it("rejects an unsupported content type", async () => {
     for (const contentType of ["application/xml", "image/png"]) {
       const rejection = decodeRequestFields(rawRequest("<a>SendNum=1</a>", contentType));
-      await expect(rejection).rejects.toThrow(UnreadableRequestError);
+      await expect(rejection).rejects.toThrow(UnsupportedContentTypeError);
       await expect(rejection).rejects.toThrow(/unsupported content type/);
     }
   });
 
-  it("rejects a body without Content-Type that is not a form", async () => {
-    for (const body of ["just some text", '{"a":"b=c"}']) {
-      await expect(decodeRequestFields(rawRequest(body, undefined))).rejects.toThrow(UnreadableRequestError);
+  it("rejects a body without Content-Type (or text/plain) that is not a form as unreadable, not unsupported", async () => {
+    for (const [body, contentType] of [
+      ["just some text", undefined],
+      ['{"a":"b=c"}', undefined],
+      ["just some text", "text/plain"],
+    ] as const) {
+      const error = await decodeRequestFields(rawRequest(body, contentType)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnreadableRequestError);
+      expect(error).not.toBeInstanceOf(UnsupportedContentTypeError);
     }
   });
 

@@ -1,9 +1,10 @@
+import { BlockList } from "node:net";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it, vi } from "vitest";
 import type { RejectedRequest } from "../../functions/domain/envelope.ts";
-import { UnreadableRequestError } from "../../functions/shared/request-fields.ts";
+import { UnreadableRequestError, UnsupportedContentTypeError } from "../../functions/shared/request-fields.ts";
 import {
   type EndpointContext,
   type ReceivedRequest,
@@ -20,15 +21,25 @@ type Handler = (event: APIGatewayProxyEventV2, context: EndpointContext) => Prom
 interface Setup {
   keepRejected?: (rejected: RejectedRequest) => Promise<void>;
   handler?: Handler;
+  secrets?: readonly string[];
+  allowedSources?: BlockList;
 }
+
+const secret = "current-secret-0123456789";
 
 const ok: APIGatewayProxyStructuredResultV2 = { statusCode: 200, body: "accepted" };
 
-function endpoint({ keepRejected = async () => {}, handler = async () => ok }: Setup = {}) {
+function endpoint({
+  keepRejected = async () => {},
+  handler = async () => ok,
+  secrets = [secret],
+  allowedSources,
+}: Setup = {}) {
   const keep = vi.fn(keepRejected);
   const inner = vi.fn(handler);
+  const access = { secrets: async () => secrets, allowedSources };
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>()
-    .use(tobetextEndpoint({ route: "test", maxBodyBytes, keepRejected: keep }))
+    .use(tobetextEndpoint({ route: "test", access, maxBodyBytes, keepRejected: keep }))
     .handler(inner);
   const invoke = (event: APIGatewayProxyEventV2) => wrapped(event, lambdaContext() as EndpointContext);
   return { invoke, keep, inner };
@@ -38,12 +49,18 @@ function apiEvent({
   method = "POST",
   body = Buffer.from(formBody, "utf8"),
   headers = { "Content-Type": "application/x-www-form-urlencoded" },
+  pathSecret = secret,
+  sourceIp = "203.0.113.7",
 }: {
   method?: string;
   body?: Buffer;
   headers?: Record<string, string>;
+  /** null: a request to the bare path, with no secret segment at all. */
+  pathSecret?: string | null;
+  sourceIp?: string;
 } = {}): APIGatewayProxyEventV2 {
   return {
+    ...(pathSecret === null ? {} : { pathParameters: { secret: pathSecret } }),
     version: "2.0",
     routeKey: "$default",
     rawPath: "/mo",
@@ -54,7 +71,7 @@ function apiEvent({
       apiId: "api",
       domainName: "api.example.com",
       domainPrefix: "api",
-      http: { method, path: "/mo", protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "Mozilla/5.0" },
+      http: { method, path: "/mo", protocol: "HTTP/1.1", sourceIp, userAgent: "Mozilla/5.0" },
       requestId: "req",
       routeKey: "$default",
       stage: "$default",
@@ -324,5 +341,59 @@ describe("tobetextEndpoint: unexpected failures", () => {
     expect(response.body).not.toMatch(/\bat .+:\d+:\d+/);
     expect(response.body).not.toContain("tobetext-http.test.ts");
     expect(keep).not.toHaveBeenCalled();
+  });
+});
+
+describe("access: the URL secret and the caller allowlist", () => {
+  const notFound = { statusCode: 404, body: JSON.stringify({ message: "Not Found" }) };
+
+  it.each([
+    ["no secret", null],
+    ["an empty secret", ""],
+    ["a wrong secret", "current-secret-0123456780"],
+    ["a prefix of the secret", secret.slice(0, -1)],
+  ])("answers %s like a missing route, reads and keeps nothing", async (_name, pathSecret) => {
+    const { invoke, keep, inner } = endpoint();
+    const response = await invoke(apiEvent({ pathSecret }));
+    expect(response).toMatchObject(notFound);
+    expect(inner).not.toHaveBeenCalled();
+    expect(keep).not.toHaveBeenCalled();
+  });
+
+  it("accepts the current and the previous secret during a rotation", async () => {
+    const { invoke, inner } = endpoint({ secrets: ["new-secret-0123456789", secret] });
+    expect(await invoke(apiEvent({ pathSecret: secret }))).toEqual(ok);
+    expect(await invoke(apiEvent({ pathSecret: "new-secret-0123456789" }))).toEqual(ok);
+    expect(inner).toHaveBeenCalledTimes(2);
+  });
+
+  it("checks the secret before the method: a GET without it learns nothing", async () => {
+    const { invoke, keep } = endpoint();
+    expect(await invoke(apiEvent({ method: "GET", pathSecret: null }))).toMatchObject(notFound);
+    expect(keep).not.toHaveBeenCalled();
+  });
+
+  it("refuses a caller outside the allowlist with 403, and lets one inside through", async () => {
+    const allowedSources = new BlockList();
+    allowedSources.addSubnet("198.51.100.0", 24, "ipv4");
+    const { invoke, inner, keep } = endpoint({ allowedSources });
+    expect(await invoke(apiEvent({ sourceIp: "203.0.113.7" }))).toMatchObject({
+      statusCode: 403,
+      body: JSON.stringify({ message: "Forbidden" }),
+    });
+    expect(inner).not.toHaveBeenCalled();
+    expect(keep).not.toHaveBeenCalled();
+    expect(await invoke(apiEvent({ sourceIp: "198.51.100.20" }))).toEqual(ok);
+  });
+
+  it("answers a media type ToBeText does not send with 415 and keeps the request", async () => {
+    const { invoke, keep } = endpoint({
+      handler: async () => {
+        throw new UnsupportedContentTypeError("unsupported content type application/xml");
+      },
+    });
+    const response = await invoke(apiEvent());
+    expect(response.statusCode).toBe(415);
+    expect(keep).toHaveBeenCalledTimes(1);
   });
 });

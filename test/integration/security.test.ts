@@ -1,0 +1,171 @@
+import { request as httpRequest } from "node:http";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { rawForm, startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
+
+const currentSecret = "current-secret-ABCDEFGHIJ0123";
+const previousSecret = "previous-secret-KLMNOPQRST4567";
+const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
+let pipeline: TestPipeline;
+let base: string;
+/** What the functions wrote to stdout and stderr: they run in this process, as on Lambda in theirs. */
+let output: string[] = [];
+const originalWrites = {
+  stdout: process.stdout.write.bind(process.stdout),
+  stderr: process.stderr.write.bind(process.stderr),
+};
+
+beforeAll(async () => {
+  // Logs and metrics on, as deployed: this file checks what they say.
+  process.env.METRICS_DISABLED = "false";
+  pipeline = await startTestPipeline({
+    settings: {
+      TOBETEXT_PREFIXES: "TOBE",
+      TOBETEXT_NUMBERS: "",
+      TOBETEXT_URL_SECRETS: `${currentSecret},${previousSecret}`,
+      LOG_LEVEL: "info",
+    },
+  });
+  base = pipeline.stack.urls.inboundSms.replace(/[^/]+$/, "");
+  const capture =
+    (write: (chunk: string | Uint8Array, ...rest: never[]) => boolean) =>
+    (chunk: string | Uint8Array, ...rest: never[]) => {
+      output.push(String(chunk));
+      return write(chunk, ...rest);
+    };
+  process.stdout.write = capture(originalWrites.stdout) as typeof process.stdout.write;
+  process.stderr.write = capture(originalWrites.stderr) as typeof process.stderr.write;
+});
+
+afterEach(() => {
+  output = [];
+});
+
+afterAll(async () => {
+  process.stdout.write = originalWrites.stdout;
+  process.stderr.write = originalWrites.stderr;
+  await pipeline?.stop();
+});
+
+const sms = (sender: string, text: string) =>
+  rawForm([
+    ["RecvNum", "821012341234"],
+    ["SendNum", sender],
+    ["Body", `TOBE ${text}`],
+  ]);
+
+const metricLines = (name: string) =>
+  output.filter((line) => line.includes('"_aws"')).filter((line) => JSON.parse(line)[name] !== undefined);
+
+describe("the URL secret", () => {
+  it.each([
+    ["no secret", ""],
+    ["a wrong secret", "wrong-secret-ABCDEFGHIJ0123"],
+    ["the secret in another case", currentSecret.toLowerCase()],
+  ])(
+    "%s: 404 as if there were no such route, counted, logged without the body, never enqueued",
+    async (_name, secret) => {
+      // No secret: the bare path, which is routed to the function so that it can count the attempt.
+      const url = secret === "" ? base.replace(/\/$/, "") : `${base}${secret}`;
+      const response = await pipeline.post(url, sms("01070009999", "위조 메시지"), formHeaders);
+      expect(response.status).toBe(404);
+      expect(JSON.parse(response.text)).toEqual({ message: "Not Found" });
+
+      const denied = metricLines("Denied");
+      expect(denied).toHaveLength(1);
+      expect(JSON.parse(denied[0] ?? "{}")).toMatchObject({ route: "inboundSms", Denied: 1 });
+      const logged = output.filter((line) => line.includes("request denied"));
+      expect(logged).toHaveLength(1);
+      expect(logged.join("")).not.toMatch(/위조|01070009999|1070009999/);
+
+      expect(await pipeline.queueDepth()).toBe(0);
+      expect(await pipeline.scan("rejectedRequests")).toEqual([]);
+      expect(await pipeline.scan("inboundMessages")).toEqual([]);
+    },
+  );
+
+  it("accepts the current and the previous secret at once, so it can be rotated without losing a message", async () => {
+    for (const [index, secret] of [currentSecret, previousSecret].entries()) {
+      const response = await pipeline.post(`${base}${secret}`, sms(`0107000100${index}`, "회전"), formHeaders);
+      expect(response.status).toBe(200);
+    }
+    await pipeline.eventually(
+      () => pipeline.scan("inboundMessages"),
+      (items) => items.length === 2,
+    );
+  });
+});
+
+describe("logs", () => {
+  it("carry no phone number and no message text at info level, for accepted and rejected requests alike", async () => {
+    const url = pipeline.stack.urls.inboundSms;
+    expect((await pipeline.post(url, sms("010-7777-8888", "아주 개인적인 내용"), formHeaders)).status).toBe(200);
+    const rejected = rawForm([
+      ["RecvNum", "821012341234"],
+      ["SendNum", "not-a-number-5555"],
+      ["Body", "TOBE 거절된 개인 내용"],
+    ]);
+    expect((await pipeline.post(url, rejected, formHeaders)).status).toBe(400);
+    await pipeline.eventually(
+      async () => output.filter((line) => line.includes("inbound SMS stored")).length,
+      (count) => count === 1,
+    );
+
+    const logs = output.filter((line) => line.startsWith('{"level"')).join("\n");
+    expect(logs).toContain("inbound SMS queued");
+    expect(logs).toContain("request rejected");
+    for (const personal of ["7777", "77778888", "010-7777-8888", "아주 개인적인", "거절된 개인", "5555"]) {
+      expect(logs).not.toContain(personal);
+    }
+  });
+});
+
+describe("throttling", () => {
+  /** A request whose headers go now and whose body goes later: it arrives (and is throttled) at once. */
+  function heldRequest(url: string, body: Buffer) {
+    const target = new URL(url);
+    let release = () => {};
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(
+        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent: false },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+          answer.on("end", () => resolve({ status: answer.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        },
+      );
+      request.on("error", reject);
+      request.setHeader("content-type", "application/x-www-form-urlencoded");
+      request.setHeader("content-length", body.length);
+      request.flushHeaders();
+      release = () => request.end(body);
+    });
+    return { response, release: () => release() };
+  }
+
+  it("answers 429 past the route's burst, like API Gateway, without invoking the function", async () => {
+    const url = pipeline.stack.urls.inboundSms;
+    const requests = Array.from({ length: 150 }, (_, index) =>
+      heldRequest(url, sms(`0107100${String(index).padStart(4, "0")}`, "폭주")),
+    );
+    const started = Date.now();
+    // Every request has arrived (each took a token or was refused one) before any body is sent.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const request of requests) request.release();
+    const responses = await Promise.all(requests.map((request) => request.response));
+    const arrivalSeconds = (Date.now() - started) / 1000;
+
+    const throttled = responses.filter((response) => response.status === 429);
+    const accepted = responses.filter((response) => response.status === 200);
+    expect(throttled.length + accepted.length).toBe(150);
+    expect(JSON.parse(throttled[0]?.text ?? "{}")).toEqual({ message: "Too Many Requests" });
+    // Burst 100, refilled at 50 a second: far fewer than 150 fit in the time they arrived in.
+    expect(accepted.length).toBeGreaterThanOrEqual(100);
+    expect(accepted.length).toBeLessThanOrEqual(100 + Math.ceil(50 * arrivalSeconds));
+    expect(throttled.length).toBeGreaterThan(0);
+    // Throttled requests never reached the function: only the accepted ones were queued and stored.
+    await pipeline.eventually(
+      async () => (await pipeline.scan("inboundMessages")).filter((item) => item.text === "폭주").length,
+      (stored) => stored === accepted.length,
+    );
+  });
+});

@@ -1,0 +1,429 @@
+import { describe, expect, it } from "vitest";
+import {
+  type CallbackDelivery,
+  countCallback,
+  type DeliveryReport,
+  maxListedCallbacks,
+} from "../../functions/domain/delivery-report.ts";
+import { acceptStatusCallback, type StatusCallback } from "../../functions/domain/status-callback.ts";
+
+const recordId = "MsgId#m-1";
+const t0 = Date.parse("2026-01-01T09:00:00.000Z");
+/** A time `minutes` after the message was sent. */
+const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
+
+const identity = { MsgId: "m-1", CKey: "order-42", SendNum: "821012341234", RecvNum: "01098765432" };
+const results = {
+  success: { Status: "Success", ErrorCode: "200", ErrorMsg: "Message successfully delivered" },
+  failed: { Status: "Failed", ErrorCode: "400", ErrorMsg: "Failed" },
+  other: { Status: "Failed", ErrorCode: "412", ErrorMsg: "other" },
+  pending: { Status: "Sending", ErrorCode: "999", ErrorMsg: "in progress" },
+  queued: { Status: "Queued", ErrorCode: "", ErrorMsg: "" },
+} as const;
+type ResultName = keyof typeof results;
+
+function callbackOf(fields: Record<string, string>): StatusCallback {
+  const acceptance = acceptStatusCallback({ fields, undecodable: {}, charset: "utf-8", format: "form-urlencoded" });
+  if (!acceptance.accepted) throw new Error(`test callback rejected: ${acceptance.rejection.reason}`);
+  return acceptance.value;
+}
+
+const delivery = (
+  deliveryId: string,
+  minutes: number,
+  result: ResultName,
+  extra: Record<string, string> = {},
+): CallbackDelivery => ({
+  deliveryId,
+  receivedAt: at(minutes),
+  callback: callbackOf({ ...identity, ...results[result], ...extra }),
+});
+
+/** Counts deliveries in the order given, as the use case does: a repeat (undefined) leaves the record as it is. */
+function countAll(deliveries: CallbackDelivery[]): DeliveryReport {
+  let report: DeliveryReport | undefined;
+  for (const next of deliveries) report = countCallback(report, next, recordId) ?? report;
+  if (!report) throw new Error("no deliveries counted");
+  return report;
+}
+
+/** Every ordering of `items`. */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+describe("permutations (test helper)", () => {
+  it("gives every ordering exactly once", () => {
+    const all = permutations([1, 2, 3]);
+    expect(all).toHaveLength(6);
+    expect(new Set(all.map((order) => order.join(""))).size).toBe(6);
+    expect(permutations([1, 2, 3, 4, 5])).toHaveLength(120);
+  });
+});
+
+describe("countCallback: the first callback", () => {
+  it("creates the record from it", () => {
+    const first = delivery("d1", 5, "success");
+    expect(countCallback(undefined, first, recordId)).toEqual({
+      recordId,
+      msgId: "m-1",
+      cKey: "order-42",
+      sendNum: { asSent: "821012341234", e164: "+821012341234" },
+      recvNum: { asSent: "01098765432", e164: "+821098765432" },
+      status: "Success",
+      outcome: "delivered",
+      final: true,
+      errorCode: "200",
+      errorMeaning: "Success: delivered",
+      errorMsg: "Message successfully delivered",
+      history: [
+        {
+          status: "Success",
+          errorCode: "200",
+          errorMeaning: "Success: delivered",
+          errorMsg: "Message successfully delivered",
+          outcome: "delivered",
+          firstArrivalAt: at(5),
+          lastArrivalAt: at(5),
+          count: 1,
+          fields: { ...identity, ...results.success },
+        },
+      ],
+      callbackCount: 1,
+      firstCallbackAt: at(5),
+      lastCallbackAt: at(5),
+      flags: [],
+      callbacks: [{ deliveryId: "d1", arrivedAt: at(5) }],
+    } satisfies DeliveryReport);
+  });
+
+  it("creates a record that is not final from an unknown result", () => {
+    const report = countCallback(undefined, delivery("d1", 3, "pending"), recordId);
+    expect(report).toMatchObject({
+      status: "Sending",
+      outcome: "unknown",
+      final: false,
+      errorCode: "999",
+      errorMeaning: "Unknown error code",
+      errorMsg: "in progress",
+      callbackCount: 1,
+    });
+  });
+
+  it("keeps only the identity the callback has", () => {
+    const onlyCKey: CallbackDelivery = {
+      deliveryId: "d1",
+      receivedAt: at(1),
+      callback: callbackOf({ CKey: "order-42", ...results.failed }),
+    };
+    const report = countCallback(undefined, onlyCKey, "CKey#order-42");
+    expect(report?.recordId).toBe("CKey#order-42");
+    expect(report?.cKey).toBe("order-42");
+    expect(report).not.toHaveProperty("msgId");
+    expect(report).not.toHaveProperty("sendNum");
+    expect(report).not.toHaveProperty("recvNum");
+  });
+});
+
+describe("countCallback: repeats", () => {
+  it("counts the same result five times on one history entry", () => {
+    const report = countAll([1, 4, 9, 16, 25].map((minutes, index) => delivery(`d${index}`, minutes, "success")));
+    expect(report.history).toHaveLength(1);
+    expect(report.history[0]).toMatchObject({ count: 5, firstArrivalAt: at(1), lastArrivalAt: at(25) });
+    expect(report).toMatchObject({
+      callbackCount: 5,
+      firstCallbackAt: at(1),
+      lastCallbackAt: at(25),
+      status: "Success",
+      final: true,
+      flags: [],
+    });
+    expect(report.callbacks.map((listed) => listed.deliveryId)).toEqual(["d0", "d1", "d2", "d3", "d4"]);
+  });
+
+  it("finds the first and last arrival of a result whatever order its repeats are processed in", () => {
+    const report = countAll([9, 1, 25, 4, 16].map((minutes) => delivery(`d${minutes}`, minutes, "failed")));
+    expect(report.history[0]).toMatchObject({ count: 5, firstArrivalAt: at(1), lastArrivalAt: at(25) });
+    expect(report).toMatchObject({ callbackCount: 5, firstCallbackAt: at(1), lastCallbackAt: at(25) });
+  });
+
+  it("answers undefined for a delivery the record lists already", () => {
+    const once = countCallback(undefined, delivery("d1", 5, "success"), recordId);
+    expect(once).toBeDefined();
+    expect(countCallback(once, delivery("d1", 5, "success"), recordId)).toBeUndefined();
+  });
+
+  it("answers undefined for a listed delivery even among others", () => {
+    const report = countAll([delivery("d1", 1, "pending"), delivery("d2", 2, "success"), delivery("d3", 3, "success")]);
+    expect(countCallback(report, delivery("d2", 2, "success"), recordId)).toBeUndefined();
+  });
+});
+
+describe("countCallback: the current result", () => {
+  it("is never overwritten once final: unknown, Success, unknown", () => {
+    const report = countAll([delivery("d1", 1, "pending"), delivery("d2", 5, "success"), delivery("d3", 9, "pending")]);
+    expect(report).toMatchObject({ status: "Success", outcome: "delivered", final: true, errorCode: "200" });
+    expect(report.history.map((entry) => [entry.status, entry.count])).toEqual([
+      ["Sending", 2],
+      ["Success", 1],
+    ]);
+    expect(report.flags).toEqual([]);
+  });
+
+  it("is not overwritten by an older unknown result processed after it", () => {
+    const report = countAll([delivery("d2", 5, "success"), delivery("d1", 1, "pending")]);
+    expect(report).toMatchObject({ status: "Success", final: true, firstCallbackAt: at(1), lastCallbackAt: at(5) });
+  });
+
+  it("is the latest-arriving result while none is final", () => {
+    const report = countAll([delivery("d2", 7, "queued"), delivery("d1", 3, "pending")]);
+    expect(report).toMatchObject({
+      status: "Queued",
+      outcome: "unknown",
+      final: false,
+      errorMeaning: "Unknown error code",
+    });
+  });
+
+  it("follows the latest arrival of a repeated unknown result", () => {
+    const report = countAll([delivery("d1", 1, "pending"), delivery("d2", 2, "queued"), delivery("d3", 3, "pending")]);
+    expect(report).toMatchObject({ status: "Sending", final: false });
+  });
+
+  it.each([
+    ["Success then Failed", ["success", 2], ["failed", 6], "Success"],
+    ["Failed then Success", ["failed", 2], ["success", 6], "Failed"],
+  ] as const)(
+    "on conflicting finals (%s) is the one that arrived first, and the record is flagged",
+    (_label, first, second, status) => {
+      const earlier = delivery("d-early", first[1], first[0]);
+      const later = delivery("d-late", second[1], second[0]);
+      for (const order of [
+        [earlier, later],
+        [later, earlier],
+      ]) {
+        const report = countAll(order);
+        expect(report.status).toBe(status);
+        expect(report.final).toBe(true);
+        expect(report.history.map((entry) => entry.status)).toEqual([
+          results[first[0]].Status,
+          results[second[0]].Status,
+        ]);
+        expect(report.flags).toEqual(["CONFLICTING_FINAL_RESULTS"]);
+      }
+    },
+  );
+
+  it("keeps the first failure and raises no flag for two failure codes", () => {
+    const report = countAll([delivery("d2", 8, "other"), delivery("d1", 4, "failed")]);
+    expect(report).toMatchObject({ status: "Failed", errorCode: "400", outcome: "failed", final: true, flags: [] });
+    expect(report.history.map((entry) => entry.errorCode)).toEqual(["400", "412"]);
+  });
+
+  it("keeps the flag once conflicting finals were seen, whatever comes next", () => {
+    const report = countAll([
+      delivery("d1", 1, "success"),
+      delivery("d2", 2, "failed"),
+      delivery("d3", 3, "success"),
+      delivery("d4", 4, "pending"),
+    ]);
+    expect(report.flags).toEqual(["CONFLICTING_FINAL_RESULTS"]);
+    expect(report.status).toBe("Success");
+  });
+});
+
+describe("countCallback: order independence", () => {
+  const orderIndependent: [string, CallbackDelivery[]][] = [
+    [
+      "repeats of one result",
+      [
+        delivery("a", 1, "success"),
+        delivery("b", 2, "success"),
+        delivery("c", 3, "success"),
+        delivery("d", 4, "success"),
+      ],
+    ],
+    [
+      "unknown, then Success repeated, then unknown",
+      [
+        delivery("a", 1, "pending"),
+        delivery("b", 4, "success"),
+        delivery("c", 6, "pending"),
+        delivery("d", 9, "success"),
+        delivery("e", 12, "queued"),
+      ],
+    ],
+    [
+      "conflicting finals with repeats",
+      [
+        delivery("a", 2, "failed"),
+        delivery("b", 3, "success"),
+        delivery("c", 5, "failed"),
+        delivery("d", 7, "success"),
+        delivery("e", 8, "pending"),
+        delivery("f", 10, "other"),
+      ],
+    ],
+    [
+      "unknown results only",
+      [
+        delivery("a", 1, "pending"),
+        delivery("b", 2, "queued"),
+        delivery("c", 3, "pending"),
+        delivery("d", 4, "queued"),
+      ],
+    ],
+    [
+      "two failure codes and an unknown",
+      [delivery("a", 3, "other"), delivery("b", 5, "failed"), delivery("c", 6, "pending"), delivery("d", 9, "other")],
+    ],
+    [
+      "a delivery processed twice",
+      [
+        delivery("a", 1, "success"),
+        delivery("b", 2, "failed"),
+        delivery("a", 1, "success"),
+        delivery("c", 3, "pending"),
+      ],
+    ],
+  ];
+
+  // Equal arrival times: ToBeText's periodic sender can deliver several results in the same millisecond.
+  const equalTimes: [string, CallbackDelivery[]][] = [
+    [
+      "conflicting finals arriving at the same time",
+      [
+        delivery("a", 5, "success"),
+        delivery("b", 5, "failed"),
+        delivery("c", 7, "pending"),
+        delivery("d", 7, "failed"),
+      ],
+    ],
+    [
+      "unknown results arriving at the same time",
+      [
+        delivery("a", 2, "pending"),
+        delivery("b", 2, "queued"),
+        delivery("c", 1, "pending"),
+        delivery("d", 2, "queued"),
+      ],
+    ],
+    [
+      "repeats of one result arriving at the same time",
+      [
+        delivery("a", 4, "success"),
+        delivery("b", 4, "success"),
+        delivery("c", 4, "success"),
+        delivery("d", 1, "pending"),
+      ],
+    ],
+    [
+      "everything mixed",
+      [
+        delivery("a", 1, "pending"),
+        delivery("b", 3, "success"),
+        delivery("c", 3, "failed"),
+        delivery("d", 3, "success"),
+        delivery("e", 6, "other"),
+        delivery("f", 6, "queued"),
+      ],
+    ],
+  ];
+
+  // Repeats of one result that differ in fields ToBeText adds (a timestamp, a field name's case, a number's spelling).
+  const differingRepeats: [string, CallbackDelivery[]][] = [
+    [
+      "repeats carrying a different extra field",
+      [
+        delivery("a", 1, "success", { SentAt: "20260101090100" }),
+        delivery("b", 2, "success", { SentAt: "20260101090200" }),
+        delivery("c", 3, "pending"),
+        delivery("d", 4, "success", { SentAt: "20260101090400" }),
+      ],
+    ],
+    [
+      "repeats spelling the sender's number differently",
+      [
+        delivery("a", 1, "success", { SendNum: "821012341234" }),
+        delivery("b", 2, "success", { SendNum: "+82 10-1234-1234" }),
+        delivery("c", 3, "success", { SendNum: "010-1234-1234" }),
+        delivery("d", 4, "pending"),
+      ],
+    ],
+  ];
+
+  const expectSameRecordInEveryOrder = (deliveries: CallbackDelivery[]) => {
+    const orders = permutations(deliveries);
+    const reference = countAll(deliveries);
+    for (const order of orders) {
+      const report = countAll(order);
+      expect(report, `processing order ${order.map((each) => each.deliveryId).join(",")}`).toEqual(reference);
+    }
+  };
+
+  it.each(orderIndependent)("gives one record for every processing order: %s", (_label, deliveries) => {
+    expectSameRecordInEveryOrder(deliveries);
+  });
+
+  it.each(equalTimes)("gives one record for every processing order: %s", (_label, deliveries) => {
+    expectSameRecordInEveryOrder(deliveries);
+  });
+
+  it.each(differingRepeats)("gives one record for every processing order: %s", (_label, deliveries) => {
+    expectSameRecordInEveryOrder(deliveries);
+  });
+
+  it("chooses the first-arriving final in every order", () => {
+    const deliveries = [
+      delivery("a", 1, "pending"),
+      delivery("b", 4, "failed"),
+      delivery("c", 2, "success"),
+      delivery("d", 6, "success"),
+      delivery("e", 9, "pending"),
+    ];
+    for (const order of permutations(deliveries)) {
+      expect(countAll(order)).toMatchObject({
+        status: "Success",
+        final: true,
+        callbackCount: 5,
+        flags: ["CONFLICTING_FINAL_RESULTS"],
+      });
+    }
+  });
+});
+
+describe("countCallback: the listed callbacks", () => {
+  it("lists callbacks by arrival", () => {
+    const report = countAll([delivery("c", 9, "pending"), delivery("a", 1, "pending"), delivery("b", 5, "pending")]);
+    expect(report.callbacks).toEqual([
+      { deliveryId: "a", arrivedAt: at(1) },
+      { deliveryId: "b", arrivedAt: at(5) },
+      { deliveryId: "c", arrivedAt: at(9) },
+    ]);
+  });
+
+  it(`lists at most ${maxListedCallbacks} callbacks, the latest, while callbackCount keeps counting`, () => {
+    const total = maxListedCallbacks + 7;
+    const report = countAll(Array.from({ length: total }, (_, index) => delivery(`d${index}`, index, "pending")));
+    expect(report.callbackCount).toBe(total);
+    expect(report.callbacks).toHaveLength(maxListedCallbacks);
+    expect(report.callbacks[0]).toEqual({ deliveryId: "d7", arrivedAt: at(7) });
+    expect(report.callbacks.at(-1)).toEqual({ deliveryId: `d${total - 1}`, arrivedAt: at(total - 1) });
+    expect(report.history).toEqual([expect.objectContaining({ count: total })]);
+    expect(report).toMatchObject({ firstCallbackAt: at(0), lastCallbackAt: at(total - 1) });
+  });
+
+  it("counts a late callback older than every listed one without listing it", () => {
+    const full = countAll(
+      Array.from({ length: maxListedCallbacks }, (_, index) => delivery(`d${index}`, index + 10, "pending")),
+    );
+    const late = countCallback(full, delivery("late", 0, "success"), recordId);
+    expect(late?.callbackCount).toBe(maxListedCallbacks + 1);
+    expect(late?.callbacks).toHaveLength(maxListedCallbacks);
+    expect(late?.callbacks.some((listed) => listed.deliveryId === "late")).toBe(false);
+    expect(late).toMatchObject({ status: "Success", firstCallbackAt: at(0) });
+  });
+});
