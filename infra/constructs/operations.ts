@@ -120,8 +120,9 @@ export class Operations extends Construct {
         custom(metrics.names.inboundStored).with({ label: "stored (new messages)" }),
         custom(metrics.names.duplicatesAbsorbed).with({ label: "duplicates absorbed (retries)" }),
       ]),
-      graph("Rejected and unavailable", [
+      graph("Rejected, denied and unavailable", [
         ...perRoute(metrics.names.rejected, "rejected"),
+        ...perRoute(metrics.names.denied, "denied (no or wrong URL secret, or address)"),
         ...perRoute(metrics.names.unavailable, "503"),
       ]),
       graph(

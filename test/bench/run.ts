@@ -18,7 +18,11 @@ const messages = Number(process.env.BENCH_MESSAGES ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const retriesPerMessage = 1;
 
-const pipeline = await startTestPipeline({ settings: { TOBETEXT_PREFIXES: "TOBE", TOBETEXT_NUMBERS: "" } });
+// Throttling off: this measures the pipeline, not API Gateway's route limit.
+const pipeline = await startTestPipeline({
+  settings: { TOBETEXT_PREFIXES: "TOBE", TOBETEXT_NUMBERS: "" },
+  throttle: false,
+});
 const url = pipeline.stack.urls.inboundSms;
 const body = (index: number) =>
   `RecvNum=821012341234&SendNum=0107${String(index).padStart(7, "0")}&Body=TOBE 벤치마크 메시지 ${index}`;
