@@ -51,8 +51,8 @@ const lines = [
   ),
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}`,
   `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,
-  "See the records:  npm run records   (or: npm run records -- --json)",
   `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,
+  "See the records:  npm run records   (or: npm run records -- --json)",
   `Try it:  curl -X POST ${stack.urls.inboundSms} -d 'RecvNum=01012341234' -d 'SendNum=01056785678' -d 'Body=TEST 안녕하세요'`,
   "Ctrl-C stops everything.",
 ];
