@@ -10,6 +10,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { parsePhoneNumber } from "../functions/domain/phone-number.ts";
+import { allowedSourcesFrom } from "../functions/shared/access.ts";
 import { listSetting, oneOfSetting, positiveIntegerSetting, SettingError } from "../functions/shared/settings.ts";
 import { receiverLogGroup } from "./constructs/log-group.ts";
 import { Operations } from "./constructs/operations.ts";
@@ -265,6 +266,7 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
   ) as Settings;
   positiveIntegerSetting(settingNames.dedupeWindowSeconds, 0, settings);
   oneOfSetting(settingNames.logLevel, logLevels, "info", settings);
+  allowedSourcesFrom(settings);
   for (const number of listSetting(settingNames.receivingNumbers, settings)) {
     if (!parsePhoneNumber(number))
       throw new SettingError(`${settingNames.receivingNumbers}: ${number} is not a phone number`);

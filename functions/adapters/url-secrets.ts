@@ -15,7 +15,13 @@ export type UrlSecrets = () => Promise<readonly string[]>;
  */
 export function urlSecretsFrom(env: Env = process.env): UrlSecrets {
   const secretArn = env[urlSecretSettings.secretArn]?.trim();
-  if (secretArn) return cachedSecretsManagerSecrets(secretArn);
+  if (secretArn) {
+    const client = new SecretsManagerClient({});
+    return cachedSecrets(async () => {
+      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      return SecretString ?? "";
+    });
+  }
   const secrets = checked(listSetting(urlSecretSettings.secrets, env), urlSecretSettings.secrets);
   return async () => secrets;
 }
@@ -49,21 +55,26 @@ export function parseSecretValue(value: string, source: string): string[] {
   return checked(secrets, source);
 }
 
-function cachedSecretsManagerSecrets(secretArn: string): UrlSecrets {
-  const client = new SecretsManagerClient({});
-  let cached: { secrets: string[]; fetchedAt: number } | undefined;
+/**
+ * The secrets behind `readSecretString`, read once per cache period, one read at a time however
+ * many requests wait for it; when a refresh fails, the secrets last read stay in use.
+ */
+export function cachedSecrets(
+  readSecretString: () => Promise<string>,
+  now: () => number = Date.now,
+  cacheMs: number = urlSecretSettings.cacheSeconds * 1000,
+): UrlSecrets {
+  let cached: { secrets: string[]; readAt: number } | undefined;
   let pending: Promise<string[]> | undefined;
-  const fetchSecrets = async () => {
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    return parseSecretValue(SecretString ?? "", "the URL secret");
-  };
   return async () => {
-    if (cached && Date.now() - cached.fetchedAt < urlSecretSettings.cacheSeconds * 1000) return cached.secrets;
-    pending ??= fetchSecrets().finally(() => {
-      pending = undefined;
-    });
+    if (cached && now() - cached.readAt < cacheMs) return cached.secrets;
+    pending ??= readSecretString()
+      .then((value) => parseSecretValue(value, "the URL secret"))
+      .finally(() => {
+        pending = undefined;
+      });
     try {
-      cached = { secrets: await pending, fetchedAt: Date.now() };
+      cached = { secrets: await pending, readAt: now() };
     } catch (error) {
       // A passing Secrets Manager fault must not turn ToBeText away: keep the secrets last read.
       if (!cached) throw error;

@@ -536,9 +536,10 @@ describe("operations", () => {
       { [settingNames.dedupeWindowSeconds]: "an hour" },
       { [settingNames.receivingNumbers]: "01012341234,not-a-number" },
       { [settingNames.logLevel]: "loud" },
+      { [settingNames.allowedSources]: "203.0.113.0/33" },
     ]) {
       expect(() => createReceiverApp({ context: { stage: "bad", ...bad } }), JSON.stringify(bad)).toThrow(
-        /DEDUPE_WINDOW_SECONDS|TOBETEXT_NUMBERS|LOG_LEVEL/,
+        /DEDUPE_WINDOW_SECONDS|TOBETEXT_NUMBERS|LOG_LEVEL|TOBETEXT_ALLOWED_CIDRS/,
       );
     }
   });
