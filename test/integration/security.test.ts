@@ -26,14 +26,13 @@ beforeAll(async () => {
     },
   });
   base = pipeline.stack.urls.inboundSms.replace(/[^/]+$/, "");
-  const capture =
-    (write: (chunk: string | Uint8Array, ...rest: never[]) => boolean) =>
-    (chunk: string | Uint8Array, ...rest: never[]) => {
-      output.push(String(chunk));
-      return write(chunk, ...rest);
-    };
-  process.stdout.write = capture(originalWrites.stdout) as typeof process.stdout.write;
-  process.stderr.write = capture(originalWrites.stderr) as typeof process.stderr.write;
+  // Kept for the assertions, not echoed: the test run's own output stays readable.
+  const capture = (chunk: string | Uint8Array) => {
+    output.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
 });
 
 afterEach(() => {
