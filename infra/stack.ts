@@ -20,6 +20,7 @@ import { ReceiverTable } from "./constructs/receiver-table.ts";
 import { outputKeys, pascalCase } from "./outputs.ts";
 import {
   type ConsumerDefinition,
+  type ConsumerId,
   consumers,
   functionDefaults,
   limits,
@@ -29,6 +30,7 @@ import {
   type QueueId,
   queues,
   type RouteDefinition,
+  type RouteId,
   routes,
   secretRoutePath,
   settingDefaults,
@@ -39,8 +41,6 @@ import {
   urlSecretSettings,
 } from "./topology.ts";
 
-export type RouteId = keyof typeof routes;
-export type ConsumerId = keyof typeof consumers;
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
 export type Settings = Record<SettingName, string>;
 

@@ -46,6 +46,8 @@ export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
 
 export type QueueId = keyof typeof queues;
 export type TableId = keyof typeof tables;
+export type RouteId = keyof typeof routes;
+export type ConsumerId = keyof typeof consumers;
 
 export interface QueueDefinition {
   /** Environment variable through which functions learn this queue's URL. */

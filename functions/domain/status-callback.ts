@@ -1,5 +1,6 @@
 import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
+import { resultCodes } from "./tobetext-result.ts";
 
 /** What a result means for the message: delivered and failed are final, unknown is not. */
 export type Outcome = "delivered" | "failed" | "unknown";
@@ -13,9 +14,6 @@ export const statusCodes: Readonly<Record<string, { meaning: string; outcome: Ou
 };
 
 export const unknownCode = { meaning: "Unknown error code", outcome: "unknown" } as const;
-
-/** ToBeText's code for a bad CKey, answered when a callback names no message at all. */
-export const badCKeyCode = 2001;
 
 /** A number as sent, with its E.164 form when it reads as a phone number. */
 export interface ReportedNumber {
@@ -46,7 +44,7 @@ export function acceptStatusCallback(input: ReceivedFields): Acceptance<StatusCa
   const msgId = read("MsgId");
   const cKey = read("CKey");
   if (msgId === undefined && cKey === undefined) {
-    return rejected(badCKeyCode, "Neither MsgId nor CKey names the message");
+    return rejected(resultCodes.badCKey, "Neither MsgId nor CKey names the message");
   }
   const errorCode = read("ErrorCode") ?? "";
   // Own keys only: a code such as "constructor" is unknown, not a property of every object.

@@ -5,6 +5,8 @@
  */
 export const resultCodes = {
   success: 200,
+  /** The document's "bad CKey"; answered when a status callback names no message at all. */
+  badCKey: 2001,
   badPhoneNumber: 2004,
   badBody: 2005,
 } as const;

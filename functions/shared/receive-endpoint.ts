@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { limits, metrics, queues, routes } from "../../infra/topology.ts";
+import { limits, metrics, queues, type RouteId, routes } from "../../infra/topology.ts";
 import { enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { Envelope } from "../domain/envelope.ts";
@@ -19,7 +19,7 @@ import {
 } from "./tobetext-http.ts";
 
 export interface ReceiveEndpoint<T> {
-  route: keyof typeof routes;
+  route: RouteId;
   /** The pure acceptance rule of the route. */
   accept: (fields: ReceivedFields) => Acceptance<T>;
   /** The envelope queued for an accepted request. */

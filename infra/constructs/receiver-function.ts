@@ -5,6 +5,7 @@ import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { handlerBundling } from "../bundling.ts";
 import { receiverLogGroup } from "./log-group.ts";
 import type { ReceiverTable } from "./receiver-table.ts";
 
@@ -12,13 +13,6 @@ const repositoryRoot = resolve(import.meta.dirname, "../..");
 
 /** What the processor does to a table; reads by key and queries, never scans or deletes. */
 const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"];
-
-/**
- * The handlers are ESM; a CommonJS dependency bundled into ESM still calls `require` for Node
- * built-ins, which ESM does not define. The alias keeps clear of a bundled `createRequire`.
- */
-const defineRequireBanner =
-  "import { createRequire as receiverCreateRequire } from 'node:module'; const require = receiverCreateRequire(import.meta.url);";
 
 export interface ReceiverFunctionProps {
   /** Module exporting `handler`, relative to the repository root (as in the topology). */
@@ -61,10 +55,9 @@ export class ReceiverFunction extends NodejsFunction {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        // Prefer packages' ESM builds, which esbuild can tree-shake.
-        mainFields: ["module", "main"],
-        banner: defineRequireBanner,
-        minify: true,
+        mainFields: [...handlerBundling.mainFields],
+        banner: handlerBundling.banner,
+        minify: handlerBundling.minify,
         sourceMap: true,
         // Stack traces need the mappings only; the sources would double the asset.
         sourcesContent: false,

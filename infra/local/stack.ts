@@ -20,6 +20,7 @@ import {
   type QueueId,
   queues,
   type RouteDefinition,
+  type RouteId,
   routes,
   secretRoutePath,
   settingDefaults,
@@ -56,8 +57,6 @@ export interface LocalStackOptions {
   throttle?: boolean;
 }
 
-export type RouteId = keyof typeof routes;
-
 export interface LocalStack {
   urls: Record<RouteId, string>;
   dynamoDbTarget: DynamoDbTarget;
@@ -74,7 +73,7 @@ export interface LocalStack {
 }
 
 /** Local table names: the topology's ids, readable in a console or the records tool. */
-export const localTableName = (id: TableId) => `tobetext-${id}`;
+const localTableName = (id: TableId) => `tobetext-${id}`;
 const localQueueName = (id: QueueId) => `tobetext-${id}`;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -183,7 +182,7 @@ async function importHandler<T>(entry: string): Promise<T> {
 }
 
 /** Tables exactly as the CDK stack defines them: keys, indexes, on-demand billing. */
-export function createTableInput(tableName: string, table: TableDefinition): CreateTableCommandInput {
+function createTableInput(tableName: string, table: TableDefinition): CreateTableCommandInput {
   const attributes = new Set<string>([table.partitionKey]);
   if (table.sortKey) attributes.add(table.sortKey);
   for (const index of table.indexes) {

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { routes, settingNames, tables, urlSecretSettings } from "../topology.ts";
+import { type RouteId, routes, settingNames, type TableId, tables, urlSecretSettings } from "../topology.ts";
 import { startLocalStack } from "./stack.ts";
 import { localRegion } from "./stand-ins.ts";
 import { clearLocalState, localDir, writeLocalState } from "./state.ts";
@@ -42,13 +42,9 @@ const prefixes = process.env[settingNames.prefixes] || "(none set: every message
 const numbers = process.env[settingNames.receivingNumbers] || "(any valid number)";
 const lines = [
   "ToBeText receiver running locally",
-  ...Object.entries(routes).map(
-    ([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as keyof typeof routes]}`,
-  ),
+  ...Object.entries(routes).map(([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as RouteId]}`),
   `  DynamoDB (${dynamoDb}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${dataDir}`,
-  ...Object.entries(tables).map(
-    ([id, table]) => `    table ${stack.tableNames[id as keyof typeof tables]}: ${table.description}`,
-  ),
+  ...Object.entries(tables).map(([id, table]) => `    table ${stack.tableNames[id as TableId]}: ${table.description}`),
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}`,
   `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,
   `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,

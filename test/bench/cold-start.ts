@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { handlerBundling } from "../../infra/bundling.ts";
 import { consumers, queues, routes, tables, urlSecretSettings } from "../../infra/topology.ts";
 
 console.log("cold start: handler bundles loaded by a fresh Node process (5 runs each)");
@@ -33,12 +34,12 @@ try {
       entryPoints: [resolve(root, entry)],
       outfile,
       bundle: true,
-      format: "esm",
+      format: handlerBundling.format,
       platform: "node",
       target: "node24",
-      minify: true,
-      mainFields: ["module", "main"],
-      banner: { js: "import { createRequire as r } from 'node:module'; const require = r(import.meta.url);" },
+      minify: handlerBundling.minify,
+      mainFields: [...handlerBundling.mainFields],
+      banner: { js: handlerBundling.banner },
       logLevel: "silent",
     });
     const timings = Array.from({ length: 5 }, () =>

@@ -16,6 +16,7 @@ import type { ReceiverFunction } from "../../infra/constructs/receiver-function.
 import { assertConsumerFitsQueue, type ReceiverStack } from "../../infra/stack.ts";
 import {
   type ConsumerDefinition,
+  type ConsumerId,
   consumers,
   limits,
   metrics,
@@ -24,11 +25,13 @@ import {
   type QueueId,
   queues,
   type RouteDefinition,
+  type RouteId,
   routes,
   secretRoutePath,
   settingDefaults,
   settingNames,
   type TableDefinition,
+  type TableId,
   tables,
   urlSecretSettings,
 } from "../../infra/topology.ts";
@@ -67,10 +70,10 @@ const settingsFromContext = {
   [settingNames.logLevel]: "warn",
 };
 
-const routeEntries = Object.entries(routes) as [keyof typeof routes, RouteDefinition][];
-const consumerEntries = Object.entries(consumers) as [keyof typeof consumers, ConsumerDefinition][];
+const routeEntries = Object.entries(routes) as [RouteId, RouteDefinition][];
+const consumerEntries = Object.entries(consumers) as [ConsumerId, ConsumerDefinition][];
 const queueEntries = Object.entries(queues) as [QueueId, QueueDefinition][];
-const tableEntries = Object.entries(tables) as [keyof typeof tables, TableDefinition][];
+const tableEntries = Object.entries(tables) as [TableId, TableDefinition][];
 
 let app: App;
 let stack: ReceiverStack;

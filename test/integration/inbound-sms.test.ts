@@ -12,6 +12,13 @@ const nextSender = () => `010-7000-${String(++senderSeq).padStart(4, "0")}`;
 const e164 = (korean: string) => `+82${korean.replace(/-/g, "").slice(1)}`;
 
 const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
+/** The three fields ToBeText sends, as raw bytes (curl -d): Body as given, text or bytes. */
+const smsForm = (sender: string, body: string | Buffer) =>
+  rawForm([
+    ["RecvNum", receivingNumber],
+    ["SendNum", sender],
+    ["Body", body],
+  ]);
 
 async function messagesFrom(sender: string) {
   return (await pipeline.scan("inboundMessages")).filter((item) => item.sender === e164(sender));
@@ -52,11 +59,7 @@ afterAll(async () => {
 describe("the provider's sample clients, byte for byte", () => {
   it("curl -d: urlencoded with raw UTF-8 bytes", async () => {
     const sender = nextSender();
-    const body = rawForm([
-      ["RecvNum", receivingNumber],
-      ["SendNum", sender],
-      ["Body", "TOBE 안녕하세요 curl"],
-    ]);
+    const body = smsForm(sender, "TOBE 안녕하세요 curl");
     const response = await pipeline.post(inboundUrl, body, {
       ...formHeaders,
       "user-agent": "curl/7.88.1",
@@ -177,11 +180,7 @@ describe("text arrives intact whatever the encoding", () => {
   ];
   it.each(cases)("%s", async (_name, encode, bodyText, charset) => {
     const sender = nextSender();
-    const body = rawForm([
-      ["RecvNum", receivingNumber],
-      ["SendNum", sender],
-      ["Body", encode(bodyText)],
-    ]);
+    const body = smsForm(sender, encode(bodyText));
     const response = await pipeline.post(inboundUrl, body, formHeaders);
     expect(response.status).toBe(200);
     const record = await storedMessage(sender);
@@ -206,11 +205,7 @@ describe("text arrives intact whatever the encoding", () => {
   it("bytes that decode as nothing are kept as received and flagged", async () => {
     const sender = nextSender();
     const undecodable = Buffer.from([0x54, 0x4f, 0x42, 0x45, 0x20, 0xff, 0xfe, 0x80, 0x41]);
-    const body = rawForm([
-      ["RecvNum", receivingNumber],
-      ["SendNum", sender],
-      ["Body", undecodable],
-    ]);
+    const body = smsForm(sender, undecodable);
     const response = await pipeline.post(inboundUrl, body, formHeaders);
     expect(response.status).toBe(200);
     const record = await storedMessage(sender);
@@ -221,15 +216,7 @@ describe("text arrives intact whatever the encoding", () => {
 
   it("a Body with no known prefix is kept whole, prefix empty, flagged", async () => {
     const sender = nextSender();
-    const response = await pipeline.post(
-      inboundUrl,
-      rawForm([
-        ["RecvNum", receivingNumber],
-        ["SendNum", sender],
-        ["Body", "HELLO 접두어 없음"],
-      ]),
-      formHeaders,
-    );
+    const response = await pipeline.post(inboundUrl, smsForm(sender, "HELLO 접두어 없음"), formHeaders);
     expect(response.status).toBe(200);
     expect(await storedMessage(sender)).toMatchObject({
       prefix: "",
@@ -242,11 +229,7 @@ describe("text arrives intact whatever the encoding", () => {
 describe("retries never double-count", () => {
   it("a delivery and its 3 retries make one record counting 4", async () => {
     const sender = nextSender();
-    const body = rawForm([
-      ["RecvNum", receivingNumber],
-      ["SendNum", sender],
-      ["Body", "TOBE 재시도"],
-    ]);
+    const body = smsForm(sender, "TOBE 재시도");
     const msgIds: unknown[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
       const response = await pipeline.post(inboundUrl, body, formHeaders);
@@ -266,11 +249,7 @@ describe("retries never double-count", () => {
 
   it("20 concurrent identical deliveries make one record counting 20", async () => {
     const sender = nextSender();
-    const body = rawForm([
-      ["RecvNum", receivingNumber],
-      ["SendNum", sender],
-      ["Body", "TOBE 동시"],
-    ]);
+    const body = smsForm(sender, "TOBE 동시");
     const responses = await Promise.all(Array.from({ length: 20 }, () => pipeline.post(inboundUrl, body, formHeaders)));
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     const records = await pipeline.eventually(
@@ -283,15 +262,7 @@ describe("retries never double-count", () => {
 
   it("an SQS redelivery of the same delivery is not counted again", async () => {
     const sender = nextSender();
-    const response = await pipeline.post(
-      inboundUrl,
-      rawForm([
-        ["RecvNum", receivingNumber],
-        ["SendNum", sender],
-        ["Body", "TOBE 재전달"],
-      ]),
-      formHeaders,
-    );
+    const response = await pipeline.post(inboundUrl, smsForm(sender, "TOBE 재전달"), formHeaders);
     await storedMessage(sender);
     // The queue's own at-least-once delivery: the very same envelope, twice more.
     const record = await storedMessage(sender);

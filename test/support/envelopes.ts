@@ -1,35 +1,47 @@
-/** Envelopes as the receive handlers queue them, for tests that put messages on a queue directly. */
+/** Accepted requests and the envelopes the receive handlers queue them in, as test fixtures. */
 import type { Envelope } from "../../functions/domain/envelope.ts";
+import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
 import { statusCodes, unknownCode } from "../../functions/domain/status-callback.ts";
 
-export function inboundSmsEnvelope(options: {
-  deliveryId: string;
-  receivedAt?: string;
+export interface InboundSmsOptions {
   sender: string;
   recipient: string;
   prefix: string;
   text: string;
-  fields?: Record<string, string>;
-}): Envelope {
+  /** Fields received besides SendNum, RecvNum and Body (which are derived from the options above). */
+  extraFields?: Record<string, string>;
+  flags?: InboundSms["flags"];
+}
+
+/** An accepted inbound SMS, as acceptInboundSms makes one from a UTF-8 form (Korean numbers only). */
+export function inboundSms(options: InboundSmsOptions): InboundSms {
   const e164 = (number: string) => `+82${number.replace(/\D/g, "").replace(/^(82|0)/, "")}`;
+  const body = `${options.prefix} ${options.text}`;
+  return {
+    fields: { SendNum: options.sender, RecvNum: options.recipient, Body: body, ...options.extraFields },
+    undecodable: {},
+    charset: "utf-8",
+    format: "form-urlencoded",
+    sender: { asSent: options.sender, e164: e164(options.sender) },
+    recipient: { asSent: options.recipient, e164: e164(options.recipient) },
+    body,
+    prefix: options.prefix,
+    text: options.text,
+    flags: options.flags ?? [],
+  };
+}
+
+export function inboundSmsEnvelope(
+  options: InboundSmsOptions & { deliveryId: string; receivedAt?: string; fields?: Record<string, string> },
+): Envelope {
+  const sms = inboundSms(options);
   return {
     kind: "inbound-sms",
     version: 1,
     delivery: {
       deliveryId: options.deliveryId,
       receivedAt: options.receivedAt ?? new Date().toISOString(),
-      sms: {
-        sender: { e164: e164(options.sender), asSent: options.sender },
-        recipient: { e164: e164(options.recipient), asSent: options.recipient },
-        body: `${options.prefix} ${options.text}`,
-        prefix: options.prefix,
-        text: options.text,
-        fields: options.fields ?? {},
-        undecodable: {},
-        charset: "utf-8",
-        format: "form-urlencoded",
-        flags: [],
-      },
+      sms: options.fields ? { ...sms, fields: options.fields } : sms,
     },
   };
 }

@@ -4,6 +4,7 @@ import type { CallbackDelivery } from "../../functions/domain/delivery-report.ts
 import { type Envelope, serializeEnvelope } from "../../functions/domain/envelope.ts";
 import type { InboundDelivery } from "../../functions/domain/inbound-delivery.ts";
 import { envelopeProcessor } from "../../functions/shared/envelope-processor.ts";
+import { inboundSms } from "../support/envelopes.ts";
 
 // Rejected-request envelopes go to DynamoDB (keepRejectedRequest): covered by the integration tests, not here.
 const rejectedRequestsTable = "rejected-requests-unit";
@@ -11,18 +12,7 @@ const rejectedRequestsTable = "rejected-requests-unit";
 const inboundDelivery: InboundDelivery = {
   deliveryId: "in-1",
   receivedAt: "2026-01-01T09:00:00.000Z",
-  sms: {
-    fields: { SendNum: "01012345678", RecvNum: "821098765432", Body: "TOBE 네" },
-    undecodable: {},
-    charset: "utf-8",
-    format: "form-urlencoded",
-    sender: { asSent: "01012345678", e164: "+821012345678" },
-    recipient: { asSent: "821098765432", e164: "+821098765432" },
-    body: "TOBE 네",
-    prefix: "TOBE",
-    text: "네",
-    flags: [],
-  },
+  sms: inboundSms({ sender: "01012345678", recipient: "821098765432", prefix: "TOBE", text: "네" }),
 };
 
 const callbackDelivery = (deliveryId: string): CallbackDelivery => ({

@@ -7,22 +7,12 @@ import {
   serializeEnvelope,
 } from "../../functions/domain/envelope.ts";
 import type { InboundDelivery } from "../../functions/domain/inbound-delivery.ts";
+import { inboundSms } from "../support/envelopes.ts";
 
 const delivery: InboundDelivery = {
   deliveryId: "0123456789abcdef0123456789abcdef",
   receivedAt: "2025-03-01T10:00:00.000Z",
-  sms: {
-    fields: { SendNum: "010-1234-5678", RecvNum: "821098765432", Body: "TOBE 안녕 😀" },
-    undecodable: {},
-    charset: "utf-8",
-    format: "form-urlencoded",
-    sender: { asSent: "010-1234-5678", e164: "+821012345678" },
-    recipient: { asSent: "821098765432", e164: "+821098765432" },
-    body: "TOBE 안녕 😀",
-    prefix: "TOBE",
-    text: "안녕 😀",
-    flags: [],
-  },
+  sms: inboundSms({ sender: "010-1234-5678", recipient: "821098765432", prefix: "TOBE", text: "안녕 😀" }),
 };
 
 const rejected: RejectedRequest = {

@@ -8,6 +8,7 @@ import {
   maxListedDeliveries,
 } from "../../functions/domain/inbound-delivery.ts";
 import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
+import { inboundSms } from "../support/envelopes.ts";
 
 const windowMs = 60 * 60 * 1000;
 const t0 = Date.parse("2025-03-01T10:00:00.000Z");
@@ -66,18 +67,14 @@ describe("decideMessage", () => {
   });
 });
 
-const sms: InboundSms = {
-  fields: { SendNum: "010-1234-5678", RecvNum: "821098765432", Body: "TOBE hi", Ckey: "k1" },
-  undecodable: {},
-  charset: "utf-8",
-  format: "form-urlencoded",
-  sender: { asSent: "010-1234-5678", e164: "+821012345678" },
-  recipient: { asSent: "821098765432", e164: "+821098765432" },
-  body: "TOBE hi",
+const sms = inboundSms({
+  sender: "010-1234-5678",
+  recipient: "821098765432",
   prefix: "TOBE",
   text: "hi",
+  extraFields: { Ckey: "k1" },
   flags: ["UNKNOWN_PREFIX"],
-};
+});
 
 const delivery = (deliveryId: string, receivedAt: string, withSms: InboundSms = sms): InboundDelivery => ({
   deliveryId,

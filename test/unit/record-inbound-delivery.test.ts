@@ -1,26 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { DedupeWindow, InboundDelivery, InboundMessageRecord } from "../../functions/domain/inbound-delivery.ts";
 import { maxListedDeliveries } from "../../functions/domain/inbound-delivery.ts";
-import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
 import type { DeliveryAssignment } from "../../functions/use-cases/delivery-markers.ts";
 import { type InboundMessagePorts, recordInboundDelivery } from "../../functions/use-cases/record-inbound-delivery.ts";
+import { inboundSms } from "../support/envelopes.ts";
 
 const windowMs = 60_000;
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
 
-const sms: InboundSms = {
-  fields: { SendNum: "01012345678", RecvNum: "821098765432", Body: "TOBE 네" },
-  undecodable: {},
-  charset: "utf-8",
-  format: "form-urlencoded",
-  sender: { asSent: "01012345678", e164: "+821012345678" },
-  recipient: { asSent: "821098765432", e164: "+821098765432" },
-  body: "TOBE 네",
-  prefix: "TOBE",
-  text: "네",
-  flags: [],
-};
+const sms = inboundSms({ sender: "01012345678", recipient: "821098765432", prefix: "TOBE", text: "네" });
 const delivery = (deliveryId: string, offsetMs: number, body = sms.body): InboundDelivery => ({
   deliveryId,
   receivedAt: at(offsetMs),

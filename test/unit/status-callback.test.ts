@@ -3,10 +3,10 @@ import { parseEnvelope, serializeEnvelope } from "../../functions/domain/envelop
 import type { ReceivedFields } from "../../functions/domain/received-fields.ts";
 import {
   acceptStatusCallback,
-  badCKeyCode,
   deliveryRecordIdOf,
   type StatusCallback,
 } from "../../functions/domain/status-callback.ts";
+import { resultCodes } from "../../functions/domain/tobetext-result.ts";
 
 const received = (fields: Record<string, string>): ReceivedFields => ({
   fields,
@@ -61,7 +61,7 @@ describe("acceptStatusCallback: naming the message", () => {
     expect(acceptance.accepted).toBe(false);
     if (acceptance.accepted) return;
     expect(acceptance.rejection.errorCode).toBe(2001);
-    expect(badCKeyCode).toBe(2001);
+    expect(resultCodes.badCKey).toBe(2001);
     expect(acceptance.rejection.reason).not.toBe("");
   });
 

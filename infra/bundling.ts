@@ -1,0 +1,17 @@
+/**
+ * How a handler is bundled for Lambda, defined once: the CDK function construct passes these to
+ * NodejsFunction's local esbuild, and the cold-start benchmark bundles with the same settings,
+ * so what it measures is what is deployed.
+ */
+export const handlerBundling = {
+  format: "esm",
+  // Prefer packages' ESM builds, which esbuild can tree-shake.
+  mainFields: ["module", "main"],
+  /**
+   * The handlers are ESM; a CommonJS dependency bundled into ESM still calls `require` for Node
+   * built-ins, which ESM does not define. The alias keeps clear of a bundled `createRequire`.
+   */
+  banner:
+    "import { createRequire as receiverCreateRequire } from 'node:module'; const require = receiverCreateRequire(import.meta.url);",
+  minify: true,
+} as const;
