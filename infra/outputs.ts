@@ -2,7 +2,7 @@
  * Names of the stack outputs that tools read back (`npm run smoke`), defined once for the stack
  * that writes them and the tools that read them.
  */
-import type { RouteId, TableId } from "./topology.ts";
+import type { QueueId, RouteId, TableId } from "./topology.ts";
 
 /** Topology ids are camelCase; CloudFormation ids read better as PascalCase. */
 export const pascalCase = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
@@ -12,4 +12,7 @@ export const outputKeys = {
   tableName: (tableId: TableId) => `${pascalCase(tableId)}TableName`,
   tableConsole: (tableId: TableId) => `${pascalCase(tableId)}TableConsole`,
   urlSecretArn: "UrlSecretArn",
+  /** `npm run redrive` moves a dead-letter queue's messages back to their queue (SQS message move task). */
+  deadLetterQueueArn: (queueId: QueueId) => `${pascalCase(queueId)}DeadLetterQueueArn`,
+  deadLetterQueueUrl: (queueId: QueueId) => `${pascalCase(queueId)}DeadLetterQueueUrl`,
 };

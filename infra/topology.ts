@@ -64,8 +64,13 @@ export interface QueueDefinition {
   maximumConcurrency: number;
   /** How long an unprocessed message waits, e.g. through a processor outage. */
   retentionDays: number;
-  /** Kept for inspection and redrive. */
+  /**
+   * Kept for inspection and redrive. SQS counts a dead letter's age from its first enqueue, so this
+   * must exceed `retentionDays`: the difference is the least time anyone has to redrive it.
+   */
   deadLetterRetentionDays: number;
+  /** SQS's largest message; the receive functions refuse (4xx, kept) what would not fit. */
+  maxMessageBytes: number;
 }
 
 /** Timings shared by the queues: each is consumed by a processor of the same shape. */
@@ -78,9 +83,12 @@ const standardQueue = {
   maxBatchingWindowSeconds: 0,
   // Enough for bursts; bounded so a flood cannot exhaust the account's Lambda concurrency.
   maximumConcurrency: 5,
-  // SQS's longest: a processor outage of up to two weeks loses nothing.
-  retentionDays: 14,
+  // A processor outage of up to ten days loses nothing.
+  retentionDays: 10,
+  // SQS's longest. A dead letter's age counts from its first enqueue, so each one stays at least
+  // four days in its dead-letter queue, time to look at it and redrive it (npm run redrive).
   deadLetterRetentionDays: 14,
+  maxMessageBytes: 1024 * 1024,
 } as const;
 
 export const queues = {
@@ -93,6 +101,16 @@ export const queues = {
     ...standardQueue,
   },
 } as const satisfies Record<string, QueueDefinition>;
+
+/**
+ * How long after its arrival a queued request may still be processed: its life in the queue and then
+ * in the dead-letter queue (SQS counts both from the first enqueue), and a redrive's second life
+ * in the queue. Dedupe state (windows, delivery markers) is kept this long plus a day, so a redriven
+ * retry is still recognised as one.
+ */
+export const maxEnvelopeAgeDays = Math.max(
+  ...Object.values(queues).map((queue) => queue.deadLetterRetentionDays + queue.retentionDays),
+);
 
 export interface IndexDefinition {
   name: string;
