@@ -12,17 +12,23 @@ export interface InboundTables {
 export function inboundMessageStore(tables: InboundTables): InboundMessagePorts {
   return {
     ...deliveryMarkers(tables.dedupe),
-    async updateWindow(fingerprint, change, keepUntil) {
-      await updateItem<DedupeWindow & { expiresAtEpoch?: number }>(
-        tables.dedupe,
-        { key: `window#${fingerprint}` },
-        (current) => {
-          const next = change(current);
-          return next && { ...next, expiresAtEpoch: epochSeconds(keepUntil) };
-        },
-      );
+    async updateWindows(fingerprint, change, keepUntil) {
+      await updateItem<WindowItem>(tables.dedupe, { key: `window#${fingerprint}` }, (current) => {
+        const next = change(windowsOf(current));
+        return next && { windows: next, expiresAtEpoch: epochSeconds(keepUntil(next)) };
+      });
     },
     updateMessage: (messageId, change) =>
       updateItem<InboundMessageRecord>(tables.inboundMessages, { messageId }, change),
   };
+}
+
+/** A fingerprint's windows; items written before windows were listed held a single window at top level. */
+type WindowItem = { windows: DedupeWindow[]; expiresAtEpoch: number } | (DedupeWindow & { windows?: undefined });
+
+function windowsOf(item: WindowItem | undefined): DedupeWindow[] {
+  if (item === undefined) return [];
+  if (item.windows) return item.windows;
+  const { messageId, firstArrivalAt, windowEndsAt } = item;
+  return [{ messageId, firstArrivalAt, windowEndsAt }];
 }

@@ -101,7 +101,7 @@ function isInboundDelivery(value: unknown): boolean {
     isRecord(sms.recipient) &&
     hasStrings(sms.sender, "e164", "asSent") &&
     hasStrings(sms.recipient, "e164", "asSent") &&
-    hasStrings(sms, "body", "prefix", "text") &&
+    hasStrings(sms, "prefix", "text") &&
     isReceivedFields(sms) &&
     Array.isArray(sms.flags)
   );

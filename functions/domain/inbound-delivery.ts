@@ -24,8 +24,8 @@ export interface InboundMessageRecord {
   recipient: string;
   recipientAsSent: string;
   prefix: string;
+  /** The message without its prefix; `fields.Body` holds Body as received (prefix and text). */
   text: string;
-  body: string;
   fields: Record<string, string>;
   undecodableFields?: Record<string, string>;
   charset: string;
@@ -47,31 +47,58 @@ export type WindowDecision =
   | { messageId: string; openWindow?: undefined };
 
 /**
- * Decides which message a delivery belongs to: the message of the window it falls in, or a
- * new message (named after the delivery) that opens a window when none is open at its arrival.
+ * Decides which message a delivery belongs to, given the windows its fingerprint has opened (every
+ * one a late delivery may still need: see `keptWindows`): the message of the window it falls in, or
+ * of the window it precedes by at most one window length (out of order: a slow retry, a redrive);
+ * else a new message, named after the delivery, that opens a window of its own.
  */
 export function decideMessage(
-  current: DedupeWindow | undefined,
+  windows: readonly DedupeWindow[],
   delivery: Pick<InboundDelivery, "deliveryId" | "receivedAt">,
   windowMs: number,
 ): WindowDecision {
   const arrivedMs = Date.parse(delivery.receivedAt);
-  const openNew = (): WindowDecision => ({
+  // The delivery that opened a window, seen again (SQS redelivers at least once).
+  const opened = windows.find((window) => window.messageId === delivery.deliveryId);
+  if (opened) return { messageId: opened.messageId };
+  const containing = windows.find(
+    (window) => Date.parse(window.firstArrivalAt) <= arrivedMs && arrivedMs < Date.parse(window.windowEndsAt),
+  );
+  if (containing) return { messageId: containing.messageId };
+  const following = windows
+    .filter((window) => {
+      const firstMs = Date.parse(window.firstArrivalAt);
+      return arrivedMs < firstMs && arrivedMs >= firstMs - windowMs;
+    })
+    .sort(byFirstArrival)[0];
+  if (following) return { messageId: following.messageId };
+  return {
     messageId: delivery.deliveryId,
     openWindow: {
       messageId: delivery.deliveryId,
       firstArrivalAt: delivery.receivedAt,
       windowEndsAt: new Date(arrivedMs + windowMs).toISOString(),
     },
-  });
-  if (current === undefined) return openNew();
-  // The delivery that opened the window, seen again (SQS redelivers at least once).
-  if (current.messageId === delivery.deliveryId) return { messageId: current.messageId };
-  if (arrivedMs >= Date.parse(current.windowEndsAt)) return openNew();
-  // Long before this window opened (a dead-letter redrive, say): a message of its own, window untouched.
-  if (arrivedMs < Date.parse(current.firstArrivalAt) - windowMs) return { messageId: delivery.deliveryId };
-  return { messageId: current.messageId };
+  };
 }
+
+/** Bounds a fingerprint's window list whatever a sender does (a window is at least one apart from the next). */
+export const maxKeptWindows = 500;
+
+/**
+ * The windows worth keeping once a delivery has arrived: those a delivery still in the queues could
+ * fall in. A queued request lives at most `lifetimeMs` after its arrival, so a window that ended
+ * longer than that before this arrival can never be matched again.
+ */
+export function keptWindows(windows: readonly DedupeWindow[], arrivedAt: string, lifetimeMs: number): DedupeWindow[] {
+  const oldestUseful = Date.parse(arrivedAt) - lifetimeMs;
+  return windows
+    .filter((window) => Date.parse(window.windowEndsAt) >= oldestUseful)
+    .sort(byFirstArrival)
+    .slice(-maxKeptWindows);
+}
+
+const byFirstArrival = (a: DedupeWindow, b: DedupeWindow) => a.firstArrivalAt.localeCompare(b.firstArrivalAt);
 
 /**
  * Counts a delivery on its message's record, creating the record with the first delivery seen.
@@ -95,7 +122,6 @@ export function countDelivery(
       recipientAsSent: sms.recipient.asSent,
       prefix: sms.prefix,
       text: sms.text,
-      body: sms.body,
       fields: sms.fields,
       ...(Object.keys(sms.undecodable).length > 0 ? { undecodableFields: sms.undecodable } : {}),
       charset: sms.charset,

@@ -7,12 +7,13 @@ import { resultCodes } from "./tobetext-result.ts";
 /** Something a person should look at on an otherwise accepted message. */
 export type InboundFlag = "UNKNOWN_PREFIX" | "UNDECODABLE_BYTES";
 
-/** An inbound SMS that passed validation, ready to be queued. */
+/**
+ * An inbound SMS that passed validation, ready to be queued. Body as received (prefix and text) is
+ * `fields.Body`; it is kept there only, so that the text is queued and stored once, not three times.
+ */
 export interface InboundSms extends ReceivedFields {
   sender: PhoneNumber;
   recipient: PhoneNumber;
-  /** Body as received: prefix and text. */
-  body: string;
   prefix: string;
   text: string;
   flags: InboundFlag[];
@@ -50,18 +51,21 @@ export function acceptInboundSms(input: ReceivedFields, rules: InboundRules): Ac
   const flags: InboundFlag[] = [];
   if (prefix === "") flags.push("UNKNOWN_PREFIX");
   if (Object.keys(input.undecodable).length > 0) flags.push("UNDECODABLE_BYTES");
-  return { accepted: true, value: { ...input, sender, recipient, body, prefix, text, flags } };
+  return { accepted: true, value: { ...input, sender, recipient, prefix, text, flags } };
 }
 
 /**
  * What makes two deliveries "the same SMS": sender, receiving number and Body. ToBeText's
  * retries repeat exactly these; numbers are compared in E.164 so formatting cannot split them.
  */
-export function fingerprintOf(sms: Pick<InboundSms, "sender" | "recipient" | "body">): string {
+export function fingerprintOf(sms: Pick<InboundSms, "sender" | "recipient" | "fields">): string {
   return createHash("sha256")
-    .update(JSON.stringify([sms.sender.e164, sms.recipient.e164, sms.body]))
+    .update(JSON.stringify([sms.sender.e164, sms.recipient.e164, bodyOf(sms)]))
     .digest("hex");
 }
+
+/** Body as received: prefix and text. */
+export const bodyOf = (sms: Pick<InboundSms, "fields">): string => fieldIgnoringCase(sms.fields, "Body") ?? "";
 
 function describeBadNumber(field: string, value: string | undefined): string {
   if (value === undefined) return `${field} is missing`;

@@ -1,3 +1,5 @@
+import { maxEnvelopeAgeDays } from "../../infra/topology.ts";
+
 /**
  * Per-delivery markers: which record a delivery (one HTTP request, one queued envelope) was
  * assigned to, and whether it has been counted there. SQS delivers at least once; the marker
@@ -13,5 +15,9 @@ export interface DeliveryMarkers {
   rememberAssignment(deliveryId: string, assignment: DeliveryAssignment, keepUntil: Date): Promise<void>;
 }
 
-/** Markers outlive their use by a day, so late SQS redeliveries still find them. */
-export const markerLifetimeMs = 24 * 3600_000;
+/**
+ * How long dedupe state (markers, windows) outlives what it describes: as long as a queued request
+ * can still be processed (in its queue, then its dead-letter queue, then redriven), and a day more.
+ * A redrive is then as safe on the last day a dead letter lives as on the first.
+ */
+export const dedupeStateLifetimeMs = (maxEnvelopeAgeDays + 1) * 86_400_000;

@@ -4,16 +4,18 @@ import {
   decideMessage,
   type InboundDelivery,
   type InboundMessageRecord,
+  keptWindows,
 } from "../domain/inbound-delivery.ts";
 import { fingerprintOf } from "../domain/inbound-sms.ts";
-import { type DeliveryMarkers, markerLifetimeMs } from "./delivery-markers.ts";
+import { type DeliveryMarkers, dedupeStateLifetimeMs } from "./delivery-markers.ts";
 
 /** What recording a delivery needs from storage; adapters/inbound-store.ts provides it. */
 export interface InboundMessagePorts extends DeliveryMarkers {
-  updateWindow(
+  /** Changes the windows a fingerprint has opened; `keepUntil` says how long the new list must be kept. */
+  updateWindows(
     fingerprint: string,
-    change: (current: DedupeWindow | undefined) => DedupeWindow | undefined,
-    keepUntil: Date,
+    change: (windows: DedupeWindow[]) => DedupeWindow[] | undefined,
+    keepUntil: (windows: DedupeWindow[]) => Date,
   ): Promise<void>;
   updateMessage(
     messageId: string,
@@ -41,7 +43,7 @@ export async function recordInboundDelivery(
   dedupeWindowMs: number,
 ): Promise<RecordedDelivery> {
   const fingerprint = fingerprintOf(delivery.sms);
-  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + markerLifetimeMs);
+  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + dedupeStateLifetimeMs);
 
   const assignment = await ports.findAssignment(delivery.deliveryId);
   // Counted before: the marker says so even when the record no longer lists this delivery.
@@ -52,14 +54,18 @@ export async function recordInboundDelivery(
   let messageId = assignment?.recordId;
   if (messageId === undefined) {
     let decided = delivery.deliveryId;
-    await ports.updateWindow(
+    await ports.updateWindows(
       fingerprint,
-      (current) => {
-        const decision = decideMessage(current, delivery, dedupeWindowMs);
+      (windows) => {
+        const decision = decideMessage(windows, delivery, dedupeWindowMs);
         decided = decision.messageId;
-        return decision.openWindow;
+        return (
+          decision.openWindow &&
+          keptWindows([...windows, decision.openWindow], delivery.receivedAt, dedupeStateLifetimeMs)
+        );
       },
-      keepUntil,
+      (windows) =>
+        new Date(Math.max(...windows.map((window) => Date.parse(window.windowEndsAt))) + dedupeStateLifetimeMs),
     );
     messageId = decided;
     await ports.rememberAssignment(delivery.deliveryId, { recordId: messageId, counted: false }, keepUntil);

@@ -1,6 +1,6 @@
 import { type CallbackDelivery, countCallback, type DeliveryReport } from "../domain/delivery-report.ts";
 import { deliveryRecordIdOf } from "../domain/status-callback.ts";
-import { type DeliveryMarkers, markerLifetimeMs } from "./delivery-markers.ts";
+import { type DeliveryMarkers, dedupeStateLifetimeMs } from "./delivery-markers.ts";
 
 /** What recording a callback needs from storage; adapters/delivery-report-store.ts provides it. */
 export interface DeliveryReportPorts extends DeliveryMarkers {
@@ -27,7 +27,7 @@ export async function recordStatusCallback(
   ports: DeliveryReportPorts,
 ): Promise<RecordedCallback> {
   const recordId = deliveryRecordIdOf(delivery.callback);
-  const keepUntil = new Date(Date.parse(delivery.receivedAt) + markerLifetimeMs);
+  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeStateLifetimeMs);
   const assignment = await ports.findAssignment(delivery.deliveryId);
   if (assignment?.counted) return { recordId, counted: false, report: undefined };
 

@@ -24,7 +24,6 @@ export function inboundSms(options: InboundSmsOptions): InboundSms {
     format: "form-urlencoded",
     sender: { asSent: options.sender, e164: e164(options.sender) },
     recipient: { asSent: options.recipient, e164: e164(options.recipient) },
-    body,
     prefix: options.prefix,
     text: options.text,
     flags: options.flags ?? [],

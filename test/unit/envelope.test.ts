@@ -42,7 +42,7 @@ const rejectedEnvelope: Envelope = { kind: "rejected-request", version: 1, rejec
 const astral = /[\u{10000}-\u{10FFFF}]/u;
 
 function withText(text: string): Envelope {
-  const sms = { ...delivery.sms, fields: { ...delivery.sms.fields, Body: text }, text, body: text };
+  const sms = { ...delivery.sms, fields: { ...delivery.sms.fields, Body: text }, text };
   return { kind: "inbound-sms", version: 1, delivery: { ...delivery, sms } };
 }
 
@@ -121,7 +121,7 @@ describe("parseEnvelope", () => {
     ["no sms", inboundWith((copy) => delete (copy.delivery as Record<string, unknown>).sms)],
     ["no sender", inboundWith((copy) => delete smsOf(copy).sender)],
     ["recipient without e164", inboundWith((copy) => delete (smsOf(copy).recipient as Record<string, unknown>).e164)],
-    ["no body", inboundWith((copy) => delete smsOf(copy).body)],
+    ["no text", inboundWith((copy) => delete smsOf(copy).text)],
     ["no fields", inboundWith((copy) => delete smsOf(copy).fields)],
     ["no undecodable", inboundWith((copy) => delete smsOf(copy).undecodable)],
     ["flags not an array", inboundWith((copy) => (smsOf(copy).flags = "UNKNOWN_PREFIX"))],

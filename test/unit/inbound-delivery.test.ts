@@ -5,6 +5,8 @@ import {
   decideMessage,
   type InboundDelivery,
   type InboundMessageRecord,
+  keptWindows,
+  maxKeptWindows,
   maxListedDeliveries,
 } from "../../functions/domain/inbound-delivery.ts";
 import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
@@ -18,7 +20,7 @@ const window: DedupeWindow = { messageId: "owner", firstArrivalAt: at(0), window
 
 describe("decideMessage", () => {
   it("opens a window for a new message named after the delivery when none is open", () => {
-    expect(decideMessage(undefined, { deliveryId: "d1", receivedAt: at(0) }, windowMs)).toEqual({
+    expect(decideMessage([], { deliveryId: "d1", receivedAt: at(0) }, windowMs)).toEqual({
       messageId: "d1",
       openWindow: { messageId: "d1", firstArrivalAt: at(0), windowEndsAt: at(windowMs) },
     });
@@ -29,7 +31,7 @@ describe("decideMessage", () => {
     ["inside the window", 30 * 60 * 1000],
     ["one millisecond before the window ends", windowMs - 1],
   ])("joins the window's message when it arrives %s", (_label, offset) => {
-    expect(decideMessage(window, { deliveryId: "d2", receivedAt: at(offset) }, windowMs)).toEqual({
+    expect(decideMessage([window], { deliveryId: "d2", receivedAt: at(offset) }, windowMs)).toEqual({
       messageId: "owner",
     });
   });
@@ -38,15 +40,17 @@ describe("decideMessage", () => {
     ["exactly at the window end", windowMs],
     ["after the window end", windowMs + 5 * 60 * 1000],
   ])("opens a new window and message when it arrives %s", (_label, offset) => {
-    expect(decideMessage(window, { deliveryId: "d3", receivedAt: at(offset) }, windowMs)).toEqual({
+    expect(decideMessage([window], { deliveryId: "d3", receivedAt: at(offset) }, windowMs)).toEqual({
       messageId: "d3",
       openWindow: { messageId: "d3", firstArrivalAt: at(offset), windowEndsAt: at(offset + windowMs) },
     });
   });
 
   it("gives the owner seen again its own message without a new window, even after the window end", () => {
-    expect(decideMessage(window, { deliveryId: "owner", receivedAt: at(0) }, windowMs)).toEqual({ messageId: "owner" });
-    const late = decideMessage(window, { deliveryId: "owner", receivedAt: at(2 * windowMs) }, windowMs);
+    expect(decideMessage([window], { deliveryId: "owner", receivedAt: at(0) }, windowMs)).toEqual({
+      messageId: "owner",
+    });
+    const late = decideMessage([window], { deliveryId: "owner", receivedAt: at(2 * windowMs) }, windowMs);
     expect(late).toEqual({ messageId: "owner" });
     expect(late.openWindow).toBeUndefined();
   });
@@ -55,15 +59,60 @@ describe("decideMessage", () => {
     ["shortly before", -60 * 1000],
     ["exactly one window length before", -windowMs],
   ])("joins when it arrives out of order, %s the window's first arrival", (_label, offset) => {
-    expect(decideMessage(window, { deliveryId: "d4", receivedAt: at(offset) }, windowMs)).toEqual({
+    expect(decideMessage([window], { deliveryId: "d4", receivedAt: at(offset) }, windowMs)).toEqual({
       messageId: "owner",
     });
   });
 
-  it("gives a delivery from long before the window a message of its own and leaves the window alone", () => {
-    const decision = decideMessage(window, { deliveryId: "d5", receivedAt: at(-windowMs - 1) }, windowMs);
-    expect(decision).toEqual({ messageId: "d5" });
-    expect(decision.openWindow).toBeUndefined();
+  it("gives a delivery from long before the window a message and a window of its own", () => {
+    const decision = decideMessage([window], { deliveryId: "d5", receivedAt: at(-windowMs - 1) }, windowMs);
+    expect(decision).toEqual({
+      messageId: "d5",
+      openWindow: { messageId: "d5", firstArrivalAt: at(-windowMs - 1), windowEndsAt: at(-1) },
+    });
+  });
+
+  const later: DedupeWindow = { messageId: "repeat", firstArrivalAt: at(3 * windowMs), windowEndsAt: at(4 * windowMs) };
+
+  it("finds the window of a retry redriven after a genuine repeat opened a later window", () => {
+    expect(decideMessage([window, later], { deliveryId: "retry", receivedAt: at(60_000) }, windowMs)).toEqual({
+      messageId: "owner",
+    });
+    expect(decideMessage([window, later], { deliveryId: "r2", receivedAt: at(3 * windowMs + 1) }, windowMs)).toEqual({
+      messageId: "repeat",
+    });
+  });
+
+  it("between two windows, joins the one it precedes by at most a window length", () => {
+    expect(decideMessage([window, later], { deliveryId: "d6", receivedAt: at(2 * windowMs) }, windowMs)).toEqual({
+      messageId: "repeat",
+    });
+    expect(decideMessage([window, later], { deliveryId: "d7", receivedAt: at(windowMs + 1) }, windowMs)).toMatchObject({
+      messageId: "d7",
+    });
+  });
+});
+
+describe("keptWindows", () => {
+  const lifetimeMs = 10 * windowMs;
+  const windowAt = (startMs: number, id: string): DedupeWindow => ({
+    messageId: id,
+    firstArrivalAt: at(startMs),
+    windowEndsAt: at(startMs + windowMs),
+  });
+
+  it("drops the windows that ended longer than a queued request's lifetime before this arrival; sorts the rest", () => {
+    const old = windowAt(0, "old");
+    const recent = windowAt(20 * windowMs, "recent");
+    const newest = windowAt(30 * windowMs, "newest");
+    expect(keptWindows([newest, old, recent], at(30 * windowMs), lifetimeMs)).toEqual([recent, newest]);
+  });
+
+  it("keeps at most maxKeptWindows, the newest", () => {
+    const many = Array.from({ length: maxKeptWindows + 3 }, (_, index) => windowAt(index * 2 * windowMs, `w${index}`));
+    const kept = keptWindows(many, at(many.length * 2 * windowMs), Number.MAX_SAFE_INTEGER);
+    expect(kept).toHaveLength(maxKeptWindows);
+    expect(kept[0]?.messageId).toBe("w3");
   });
 });
 
@@ -102,7 +151,6 @@ describe("countDelivery", () => {
       recipientAsSent: "821098765432",
       prefix: "TOBE",
       text: "hi",
-      body: "TOBE hi",
       fields: sms.fields,
       charset: "utf-8",
       bodyFormat: "form-urlencoded",

@@ -33,7 +33,6 @@ describe("acceptInboundSms: accepted", () => {
         format: "form-urlencoded",
         sender: { asSent: "010-1234-5678", e164: "+821012345678" },
         recipient: { asSent: "821098765432", e164: "+821098765432" },
-        body: "TOBE 안녕하세요",
         prefix: "TOBE",
         text: "안녕하세요",
         flags: [],
@@ -61,14 +60,13 @@ describe("acceptInboundSms: accepted", () => {
     const sms = acceptedSms(inbound(fields));
     expect(sms.sender.e164).toBe("+821012345678");
     expect(sms.recipient.e164).toBe("+821098765432");
-    expect(sms.body).toBe("tobetext hi");
     expect(sms).toMatchObject({ prefix: "TOBETEXT", text: "hi" });
     expect(sms.fields).toEqual(fields);
   });
 
   it("flags UNKNOWN_PREFIX and keeps the whole body as text when no prefix matches", () => {
     const sms = acceptedSms(inbound({ ...validFields, Body: "HELLO there" }));
-    expect(sms).toMatchObject({ prefix: "", text: "HELLO there", body: "HELLO there", flags: ["UNKNOWN_PREFIX"] });
+    expect(sms).toMatchObject({ prefix: "", text: "HELLO there", flags: ["UNKNOWN_PREFIX"] });
   });
 
   it("flags UNDECODABLE_BYTES when some field's bytes could not be decoded", () => {

@@ -10,22 +10,22 @@ const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
 
 const sms = inboundSms({ sender: "01012345678", recipient: "821098765432", prefix: "TOBE", text: "네" });
-const delivery = (deliveryId: string, offsetMs: number, body = sms.body): InboundDelivery => ({
+const delivery = (deliveryId: string, offsetMs: number, body = sms.fields.Body): InboundDelivery => ({
   deliveryId,
   receivedAt: at(offsetMs),
-  sms: { ...sms, body },
+  sms: { ...sms, fields: { ...sms.fields, Body: body ?? "" } },
 });
 
 /** The ports over plain maps: the use case's logic alone, storage semantics as DynamoDB's (last write wins). */
 function memoryPorts() {
   const assignments = new Map<string, DeliveryAssignment>();
-  const windows = new Map<string, DedupeWindow>();
+  const windows = new Map<string, DedupeWindow[]>();
   const messages = new Map<string, InboundMessageRecord>();
   const ports: InboundMessagePorts = {
     findAssignment: async (deliveryId) => assignments.get(deliveryId),
     rememberAssignment: async (deliveryId, assignment) => void assignments.set(deliveryId, assignment),
-    updateWindow: async (fingerprint, change) => {
-      const next = change(windows.get(fingerprint));
+    updateWindows: async (fingerprint, change) => {
+      const next = change(windows.get(fingerprint) ?? []);
       if (next) windows.set(fingerprint, next);
     },
     updateMessage: async (messageId, change) => {

@@ -5,7 +5,7 @@ import {
   maxListedCallbacks,
 } from "../../functions/domain/delivery-report.ts";
 import type { StatusCallback } from "../../functions/domain/status-callback.ts";
-import { type DeliveryAssignment, markerLifetimeMs } from "../../functions/use-cases/delivery-markers.ts";
+import { type DeliveryAssignment, dedupeStateLifetimeMs } from "../../functions/use-cases/delivery-markers.ts";
 import { type DeliveryReportPorts, recordStatusCallback } from "../../functions/use-cases/record-status-callback.ts";
 
 const t0 = Date.parse("2026-01-01T09:00:00.000Z");
@@ -155,7 +155,7 @@ describe("recordStatusCallback", () => {
       {
         deliveryId: "d1",
         assignment: { recordId: "MsgId#m-1", counted: true },
-        keepUntil: new Date(t0 + 5_000 + markerLifetimeMs),
+        keepUntil: new Date(t0 + 5_000 + dedupeStateLifetimeMs),
       },
     ]);
   });
