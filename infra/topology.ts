@@ -179,6 +179,14 @@ export interface RouteDefinition {
   label: string;
   /** Where the customer gives this URL to ToBeText. */
   registration: string;
+  /**
+   * Larger bodies are refused (413, kept). Chosen so that whatever the bytes, the queued envelope
+   * fits an SQS message and the stored record a DynamoDB item (400 KB): decoded text takes at most
+   * two UTF-8 bytes per byte received, JSON-escaped at most six, and the record keeps it twice
+   * (fields and text) plus the undecodable bytes as base64. test/integration/limits.test.ts
+   * stores the worst case on DynamoDB Local.
+   */
+  maxBodyBytes: number;
 }
 
 export const routes = {
@@ -188,6 +196,8 @@ export const routes = {
     queue: "inboundSms",
     label: "inbound SMS",
     registration: "Register it with ToBeText as the URL for your Inbound SMS numbers.",
+    // An LMS is at most 2,000 bytes; with ToBeText's seven fields a request is under 3 KB.
+    maxBodyBytes: 32 * 1024,
   },
   statusCallback: {
     path: "/status-callback",
@@ -195,6 +205,8 @@ export const routes = {
     queue: "statusCallbacks",
     label: "status callback",
     registration: "Give it as the `callback` parameter of each SMS you send through ToBeText.",
+    // A callback's seven short fields are a few hundred bytes; a record lists up to 8 distinct results.
+    maxBodyBytes: 4 * 1024,
   },
 } as const satisfies Record<string, RouteDefinition>;
 
@@ -278,8 +290,11 @@ export const limits = {
    * receive, low enough that a flood costs little and leaves the account's Lambda concurrency alone.
    */
   throttle: { rateLimitPerSecond: 50, burstLimit: 100 },
-  /** ToBeText's longest message (LMS, 2,000 bytes) with its fields fits many times over. */
-  maxBodyBytes: 64 * 1024,
+  /**
+   * MsgId and CKey longer than this are refused (2001, kept): they become DynamoDB keys, which stop
+   * at 2,048 bytes. ToBeText's MsgId is 32 characters.
+   */
+  maxIdentifierBytes: 256,
   /**
    * API Gateway's own payload limit, which the local front applies like API Gateway does. Bodies
    * between the two limits reach the handler, which answers 413 and keeps what it received.

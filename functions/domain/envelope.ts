@@ -12,7 +12,8 @@ export interface RejectedRequest {
   reason: string;
   request: {
     method: string;
-    path: string;
+    /** The route template: the path itself holds the URL secret, which is never stored. */
+    routeKey: string;
     rawQueryString: string;
     headers: Record<string, string>;
     sourceIp: string;
@@ -38,13 +39,16 @@ export class MalformedEnvelopeError extends Error {
 }
 
 /**
- * JSON for an SQS message body. Characters above U+FFFF (emoji) are written as \u escapes:
- * real SQS accepts them, but some stand-ins do not, and the escaped form is the same JSON.
+ * JSON for an SQS message body. SQS takes only the characters XML allows (tab, LF, CR, U+0020 to
+ * U+D7FF, U+E000 to U+FFFD, U+10000 and up), and the stand-in not even those above U+FFFF: every
+ * other character is written as its \u escape, the same JSON, so any received text can be queued.
+ * (JSON.stringify escapes control characters and lone surrogates itself.)
  */
 export function serializeEnvelope(envelope: Envelope): string {
-  return JSON.stringify(envelope).replace(
-    /[\u{10000}-\u{10FFFF}]/gu,
-    (astral) => `\\u${astral.charCodeAt(0).toString(16)}\\u${astral.charCodeAt(1).toString(16)}`,
+  return JSON.stringify(envelope).replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/gu, (character) =>
+    [...Array(character.length).keys()]
+      .map((index) => `\\u${character.charCodeAt(index).toString(16).padStart(4, "0")}`)
+      .join(""),
   );
 }
 

@@ -1,3 +1,4 @@
+import { limits } from "../../infra/topology.ts";
 import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
 import { resultCodes } from "./tobetext-result.ts";
@@ -45,6 +46,15 @@ export function acceptStatusCallback(input: ReceivedFields): Acceptance<StatusCa
   const cKey = read("CKey");
   if (msgId === undefined && cKey === undefined) {
     return rejected(resultCodes.badCKey, "Neither MsgId nor CKey names the message");
+  }
+  // They become the record's keys: bounded here, so that what is acknowledged can be stored.
+  for (const [name, value] of [
+    ["MsgId", msgId],
+    ["CKey", cKey],
+  ] as const) {
+    if (value !== undefined && Buffer.byteLength(value, "utf8") > limits.maxIdentifierBytes) {
+      return rejected(resultCodes.badCKey, `${name} is longer than ${limits.maxIdentifierBytes} bytes`);
+    }
   }
   const errorCode = read("ErrorCode") ?? "";
   // Own keys only: a code such as "constructor" is unknown, not a property of every object.

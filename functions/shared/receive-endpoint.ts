@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { limits, metrics, queues, type RouteId, routes } from "../../infra/topology.ts";
-import { enqueue } from "../adapters/queue.ts";
+import { metrics, queues, type RouteId, routes } from "../../infra/topology.ts";
+import { EnvelopeTooLargeError, enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { Envelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
@@ -36,7 +36,10 @@ export interface ReceiveEndpoint<T> {
  * is thrown as a ToBeTextHttpError, which the endpoint middleware answers and keeps.
  */
 export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
-  const queueUrl = requiredSetting(queues[routes[endpoint.route].queue].urlSetting);
+  const route = routes[endpoint.route];
+  const queue = queues[route.queue];
+  const queueUrl = requiredSetting(queue.urlSetting);
+  const send = (envelope: Envelope) => enqueue(queueUrl, envelope, queue.maxMessageBytes);
   const access = { secrets: urlSecretsFrom(), allowedSources: allowedSourcesFrom() };
 
   async function receive(
@@ -53,8 +56,14 @@ export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
         recvNum: fieldIgnoringCase(decoded.fields, "RecvNum"),
       });
     }
-    await enqueue(queueUrl, endpoint.envelope(received, acceptance.value));
-    logger.info(`${routes[endpoint.route].label} queued`, {
+    try {
+      await send(endpoint.envelope(received, acceptance.value));
+    } catch (error) {
+      // Kept as received bytes only: the decoded fields are what did not fit.
+      if (error instanceof EnvelopeTooLargeError) throw new ToBeTextHttpError(413, 413, error.message);
+      throw error;
+    }
+    logger.info(`${route.label} queued`, {
       deliveryId: received.deliveryId,
       ...endpoint.describe(acceptance.value),
     });
@@ -66,7 +75,7 @@ export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
       SendNum: sendNum,
       RecvNum: recvNum,
       ErrorCode: resultCodes.success,
-      ErrorMsg: `${routes[endpoint.route].label} received`,
+      ErrorMsg: `${route.label} received`,
     });
   }
 
@@ -75,8 +84,8 @@ export function receiveEndpoint<T>(endpoint: ReceiveEndpoint<T>) {
       tobetextEndpoint({
         route: endpoint.route,
         access,
-        maxBodyBytes: limits.maxBodyBytes,
-        keepRejected: (rejected) => enqueue(queueUrl, { kind: "rejected-request", version: 1, rejected }),
+        maxBodyBytes: route.maxBodyBytes,
+        keepRejected: (rejected) => send({ kind: "rejected-request", version: 1, rejected }),
       }),
     )
     .handler(receive);

@@ -450,7 +450,26 @@ function readJson(body: Buffer): ReceivedField[] {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UnreadableRequestError("JSON body is not an object");
   }
+  // A nested value is kept as its JSON text; past a few levels, writing it again would overflow the stack.
+  if (nestedDeeperThan(parsed, maxJsonDepth)) {
+    throw new UnreadableRequestError(`JSON body nests deeper than ${maxJsonDepth} levels`);
+  }
   return Object.entries(parsed).map(([name, value]) => ({ name, value: jsonText(jsonValueText(value)) }));
+}
+
+/** ToBeText's fields are flat; this leaves room for any structured extra field. */
+const maxJsonDepth = 32;
+
+/** Iterative, so that no depth a body can have overflows the stack here either. */
+function nestedDeeperThan(root: object, limit: number): boolean {
+  const pending: [unknown, number][] = [[root, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** null becomes "" rather than the word "null", which could pass for a real value. */

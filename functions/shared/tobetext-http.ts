@@ -17,7 +17,8 @@ export interface ReceivedRequest {
   deliveryId: string;
   receivedAt: string;
   method: string;
-  path: string;
+  /** The route template (`ANY /inbound/{secret}`), never the path: the path holds the URL secret. */
+  routeKey: string;
   rawQueryString: string;
   headers: Record<string, string>;
   sourceIp: string;
@@ -133,6 +134,7 @@ export function tobetextEndpoint(
           deliveryId: received.deliveryId,
           error: keepError,
         });
+        emitMetric(metrics.names.unavailable, { dimensions: { route: options.route } });
         request.response = unavailable(received);
         return;
       }
@@ -178,14 +180,27 @@ function unavailable(received: ReceivedRequest): APIGatewayProxyStructuredResult
 
 const xml = new XMLBuilder({ format: false, processEntities: true });
 
+/**
+ * Characters XML 1.0 cannot carry, escaped or not (control characters, U+FFFE/U+FFFF, lone
+ * surrogates). An echoed SendNum or RecvNum may hold any of them: they are answered as U+FFFD,
+ * so that every answer is well-formed XML. The request itself is kept as received.
+ */
+const notXmlCharacters = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
 export function tobetextResponse(statusCode: number, result: ToBeTextResult): APIGatewayProxyStructuredResultV2 {
+  const printable = Object.fromEntries(
+    Object.entries(result).map(([name, value]) => [
+      name,
+      typeof value === "string" ? value.replace(notXmlCharacters, "\uFFFD") : value,
+    ]),
+  );
   return {
     statusCode,
     headers: {
       "content-type": "application/xml; charset=utf-8",
       ...(statusCode === 405 ? { allow: "POST" } : {}),
     },
-    body: `<?xml version="1.0" encoding="UTF-8"?>${xml.build({ ToBeTextResult: result })}`,
+    body: `<?xml version="1.0" encoding="UTF-8"?>${xml.build({ ToBeTextResult: printable })}`,
   };
 }
 
@@ -200,7 +215,7 @@ export function readRequest(event: APIGatewayProxyEventV2): ReceivedRequest {
     deliveryId: randomUUID().replaceAll("-", ""),
     receivedAt: new Date(typeof timeEpoch === "number" ? timeEpoch : Date.now()).toISOString(),
     method: event.requestContext?.http?.method?.toUpperCase() ?? "POST",
-    path: event.rawPath ?? "",
+    routeKey: event.routeKey ?? "",
     rawQueryString: event.rawQueryString ?? "",
     headers,
     sourceIp: event.requestContext?.http?.sourceIp ?? "",
@@ -224,7 +239,7 @@ function rejectionOf(options: EndpointOptions, received: ReceivedRequest, error:
     reason: error.message,
     request: {
       method: received.method,
-      path: received.path,
+      routeKey: received.routeKey,
       rawQueryString: received.rawQueryString,
       headers: Object.fromEntries(Object.entries(received.headers).filter(([name]) => !unkeptHeaders.has(name))),
       sourceIp: received.sourceIp,

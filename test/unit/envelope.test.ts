@@ -24,7 +24,7 @@ const rejected: RejectedRequest = {
   reason: "SendNum is missing",
   request: {
     method: "POST",
-    path: "/mo",
+    routeKey: "ANY /mo/{secret}",
     rawQueryString: "",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     sourceIp: "203.0.113.7",
@@ -58,6 +58,16 @@ describe("serializeEnvelope", () => {
     expect(json).not.toMatch(astral);
     const parsed = JSON.parse(json) as Envelope;
     expect(parsed).toEqual(withText(text));
+  });
+
+  it.each([
+    ["U+FFFE", "\uFFFE"],
+    ["U+FFFF", "\uFFFF"],
+    ["both among Korean", "가\uFFFE나\uFFFF다"],
+  ])("escapes %s, which SQS refuses, and JSON.parse gives it back", (_label, text) => {
+    const json = serializeEnvelope(withText(text));
+    expect(json).toMatch(/^[\t\n\r\x20-\uD7FF\uE000-\uFFFD]*$/u);
+    expect(JSON.parse(json)).toEqual(withText(text));
   });
 
   it("writes 😀 as \\ud83d\\ude00", () => {

@@ -317,6 +317,21 @@ describe("decodeRequestFields: JSON", () => {
   });
 });
 
+describe("decodeRequestFields: JSON nesting", () => {
+  const nested = (depth: number) => `{"Body":"hi","Extra":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
+
+  it("keeps a nested value 32 levels deep as its JSON text", async () => {
+    const decoded = await decodeRequestFields(rawRequest(nested(32), "application/json"));
+    expect(decoded.fields.Extra).toBe(`${"[".repeat(31)}${"]".repeat(31)}`);
+  });
+
+  it.each([33, 5000, 200_000])("refuses JSON nested %i levels deep as unreadable, never overflowing", async (depth) => {
+    await expect(decodeRequestFields(rawRequest(nested(depth), "application/json"))).rejects.toThrow(
+      "JSON body nests deeper than 32 levels",
+    );
+  });
+});
+
 describe("decodeRequestFields: query string and empty bodies", () => {
   it("reads fields from the query string alone", async () => {
     const decoded = await decodeRequestFields(

@@ -65,6 +65,23 @@ describe("acceptStatusCallback: naming the message", () => {
     expect(acceptance.rejection.reason).not.toBe("");
   });
 
+  it.each([
+    ["MsgId", { MsgId: "m".repeat(257) }],
+    ["CKey", { CKey: "k".repeat(257), MsgId: "m-1" }],
+    ["CKey in Korean, 86 characters", { CKey: "키".repeat(86) }],
+  ])("refuses a %s over 256 bytes, the bound on the record's keys, with 2001", (name, fields) => {
+    const acceptance = acceptStatusCallback(received(fields));
+    expect(acceptance).toEqual({
+      accepted: false,
+      rejection: { errorCode: 2001, reason: `${name.split(" ")[0]} is longer than 256 bytes` },
+    });
+  });
+
+  it("accepts a MsgId and a CKey of exactly 256 bytes", () => {
+    const callback = accept(received({ MsgId: "m".repeat(256), CKey: "키".repeat(85) + "k" }));
+    expect(callback.msgId).toHaveLength(256);
+  });
+
   it("ignores a blank MsgId when CKey names the message", () => {
     const callback = accept(received({ MsgId: "  ", CKey: "k-1" }));
     expect(callback.cKey).toBe("k-1");

@@ -1,7 +1,7 @@
 import { BlockList } from "node:net";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it, vi } from "vitest";
 import type { RejectedRequest } from "../../functions/domain/envelope.ts";
 import { UnreadableRequestError, UnsupportedContentTypeError } from "../../functions/shared/request-fields.ts";
@@ -10,7 +10,9 @@ import {
   type ReceivedRequest,
   ToBeTextHttpError,
   tobetextEndpoint,
+  tobetextResponse,
 } from "../../functions/shared/tobetext-http.ts";
+import { captureMetrics } from "../support/metrics.ts";
 
 const maxBodyBytes = 100;
 const timeEpoch = Date.parse("2025-03-01T10:00:00.123Z");
@@ -62,8 +64,8 @@ function apiEvent({
   return {
     ...(pathSecret === null ? {} : { pathParameters: { secret: pathSecret } }),
     version: "2.0",
-    routeKey: "$default",
-    rawPath: "/mo",
+    routeKey: "ANY /mo/{secret}",
+    rawPath: pathSecret === null ? "/mo" : `/mo/${pathSecret}`,
     rawQueryString: "a=1",
     headers,
     requestContext: {
@@ -71,9 +73,15 @@ function apiEvent({
       apiId: "api",
       domainName: "api.example.com",
       domainPrefix: "api",
-      http: { method, path: "/mo", protocol: "HTTP/1.1", sourceIp, userAgent: "Mozilla/5.0" },
+      http: {
+        method,
+        path: pathSecret === null ? "/mo" : `/mo/${pathSecret}`,
+        protocol: "HTTP/1.1",
+        sourceIp,
+        userAgent: "Mozilla/5.0",
+      },
       requestId: "req",
-      routeKey: "$default",
+      routeKey: "ANY /mo/{secret}",
       stage: "$default",
       time: "01/Mar/2025:10:00:00 +0000",
       timeEpoch,
@@ -134,7 +142,7 @@ describe("tobetextEndpoint: the request handed to the handler", () => {
     expect(received).toMatchObject({
       receivedAt: "2025-03-01T10:00:00.123Z",
       method: "POST",
-      path: "/mo",
+      routeKey: "ANY /mo/{secret}",
       rawQueryString: "a=1",
       headers: { "content-type": "text/plain", "x-extra": "1" },
       sourceIp: "203.0.113.7",
@@ -188,7 +196,12 @@ describe("tobetextEndpoint: wrong method", () => {
       receivedAt: "2025-03-01T10:00:00.123Z",
     });
     expect(kept.reason).toContain("GET");
-    expect(kept.request).toMatchObject({ method: "GET", path: "/mo", sourceIp: "203.0.113.7", bodyBytes: 0 });
+    expect(kept.request).toMatchObject({
+      method: "GET",
+      routeKey: "ANY /mo/{secret}",
+      sourceIp: "203.0.113.7",
+      bodyBytes: 0,
+    });
     expect(kept.rejectionId).toBe(result.MsgId);
   });
 });
@@ -252,7 +265,7 @@ describe("tobetextEndpoint: rejections thrown by the handler", () => {
     });
     expect(kept.request).toMatchObject({
       method: "POST",
-      path: "/mo",
+      routeKey: "ANY /mo/{secret}",
       rawQueryString: "a=1",
       bodyBytes: Buffer.byteLength(formBody),
       bodyTruncated: false,
@@ -301,18 +314,27 @@ describe("tobetextEndpoint: rejections thrown by the handler", () => {
     expect(JSON.stringify(headers)).not.toContain("secret");
   });
 
-  it("answers 503 so ToBeText retries when the rejection cannot be kept", async () => {
+  it("answers 503 so ToBeText retries when the rejection cannot be kept, and counts it as Unavailable", async () => {
     const { invoke, keep } = endpoint({
       handler: throwsBadSendNum,
       keepRejected: async () => {
         throw new Error("queue unavailable");
       },
     });
-    const response = await invoke(apiEvent());
+    const metrics = captureMetrics();
+    const response = await invoke(apiEvent()).finally(() => metrics.restore());
     expect(keep).toHaveBeenCalledOnce();
     expect(response.statusCode).toBe(503);
     expect(resultOf(response)).toMatchObject({ Status: "Failed", ErrorCode: "503" });
     expect(response.body).not.toContain("queue unavailable");
+    expect(metrics.values("Unavailable")).toEqual([{ value: 1, dimensions: { service: "local", route: "test" } }]);
+    expect(metrics.values("Rejected")).toEqual([]);
+  });
+
+  it("keeps no trace of the URL secret with a rejected request", async () => {
+    const { invoke, keep } = endpoint({ handler: throwsBadSendNum });
+    await invoke(apiEvent());
+    expect(JSON.stringify(onlyKept(keep))).not.toContain(secret);
   });
 
   it("answers 503 when a wrong-method rejection cannot be kept", async () => {
@@ -395,5 +417,43 @@ describe("access: the URL secret and the caller allowlist", () => {
     const response = await invoke(apiEvent());
     expect(response.statusCode).toBe(415);
     expect(keep).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("tobetextResponse: always well-formed XML", () => {
+  const xmlCharacters = /^[\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+
+  it.each([
+    ["NUL", "010\u00001234"],
+    ["other control characters", "\u0001\u0008\u000B\u001F"],
+    ["U+FFFE and U+FFFF", "\uFFFE\uFFFF"],
+    ["a lone surrogate", "\uD800"],
+  ])("answers %s echoed in SendNum/RecvNum as U+FFFD", (_label, number) => {
+    const response = tobetextResponse(400, {
+      Status: "Failed",
+      MsgId: "m",
+      SendNum: number,
+      RecvNum: `<${number}&>`,
+      ErrorCode: 2004,
+      ErrorMsg: "bad",
+    });
+    expect(response.body).toMatch(xmlCharacters);
+    expect(XMLValidator.validate(String(response.body))).toBe(true);
+    const result = new XMLParser({ parseTagValue: false }).parse(String(response.body)).ToBeTextResult;
+    expect(result.SendNum).toBe(number.replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/gu, "\uFFFD"));
+    expect(result.RecvNum).toContain("&");
+  });
+
+  it("leaves Korean, emoji and ordinary numbers as they are", () => {
+    const response = tobetextResponse(200, {
+      Status: "Success",
+      MsgId: "m",
+      SendNum: "010-1234-5678",
+      RecvNum: "+821012341234",
+      ErrorCode: 200,
+      ErrorMsg: "수신 완료 😀",
+    });
+    expect(response.body).toContain("<ErrorMsg>수신 완료 😀</ErrorMsg>");
+    expect(response.body).toContain("<SendNum>010-1234-5678</SendNum>");
   });
 });
