@@ -21,7 +21,8 @@ export interface ReportedResult {
   fields: Record<string, string>;
 }
 
-export type ReportFlag = "CONFLICTING_FINAL_RESULTS";
+/** CONFLICTING_FINAL_RESULTS: Success and Failed both reported. RESULTS_UNLISTED: more distinct results than a record lists. */
+export type ReportFlag = "CONFLICTING_FINAL_RESULTS" | "RESULTS_UNLISTED";
 
 /** The stored delivery record of one sent message. */
 export interface DeliveryReport {
@@ -38,6 +39,8 @@ export interface DeliveryReport {
   errorMeaning: string;
   errorMsg: string;
   history: ReportedResult[];
+  /** Callbacks whose results are no longer listed (see `maxListedResults`); the history's counts and this add up to callbackCount. */
+  unlistedCallbacks?: number;
   callbackCount: number;
   firstCallbackAt: string;
   lastCallbackAt: string;
@@ -47,6 +50,12 @@ export interface DeliveryReport {
 }
 
 export const maxListedCallbacks = 100;
+/**
+ * Bounds the record (DynamoDB items stop at 400 KB) whatever distinct results a flood of callbacks
+ * reports: each entry keeps its first callback's fields, at most two UTF-8 bytes per byte of a
+ * body the route limits. Final results are listed first, so the current result always is.
+ */
+export const maxListedResults = 8;
 
 const isFinal = (outcome: Outcome) => outcome !== "unknown";
 const sameResult = (entry: ReportedResult, callback: StatusCallback) =>
@@ -66,7 +75,8 @@ export function countCallback(
 ): DeliveryReport | undefined {
   if (current?.callbacks.some((listed) => listed.deliveryId === delivery.deliveryId)) return undefined;
   const { callback, receivedAt } = delivery;
-  const history = addToHistory(current?.history ?? [], callback, receivedAt);
+  const { listed: history, unlisted } = bounded(addToHistory(current?.history ?? [], callback, receivedAt));
+  const unlistedCallbacks = (current?.unlistedCallbacks ?? 0) + unlisted;
   const chosen = currentResult(history);
   const finalOutcomes = new Set(history.filter((entry) => isFinal(entry.outcome)).map((entry) => entry.outcome));
   const callbacks = [...(current?.callbacks ?? []), { deliveryId: delivery.deliveryId, arrivedAt: receivedAt }]
@@ -82,10 +92,14 @@ export function countCallback(
     errorMeaning: chosen.errorMeaning,
     errorMsg: chosen.errorMsg,
     history,
+    ...(unlistedCallbacks > 0 ? { unlistedCallbacks } : {}),
     callbackCount: (current?.callbackCount ?? 0) + 1,
     firstCallbackAt: earlier(current?.firstCallbackAt, receivedAt),
     lastCallbackAt: later(current?.lastCallbackAt, receivedAt),
-    flags: finalOutcomes.size > 1 ? ["CONFLICTING_FINAL_RESULTS"] : [],
+    flags: [
+      ...(finalOutcomes.size > 1 ? (["CONFLICTING_FINAL_RESULTS"] as const) : []),
+      ...(unlistedCallbacks > 0 ? (["RESULTS_UNLISTED"] as const) : []),
+    ],
     callbacks,
   };
 }
@@ -115,6 +129,18 @@ function addToHistory(history: ReportedResult[], callback: StatusCallback, recei
         fields: callback.fields,
       };
   return [...history.filter((entry) => entry !== existing), updated].sort(byFirstArrival);
+}
+
+/** The results a record lists: finals first (by first arrival), then the latest others; the rest only counted. */
+function bounded(history: ReportedResult[]): { listed: ReportedResult[]; unlisted: number } {
+  if (history.length <= maxListedResults) return { listed: history, unlisted: 0 };
+  const finals = history.filter((entry) => isFinal(entry.outcome)).sort(byFirstArrival);
+  const others = history.filter((entry) => !isFinal(entry.outcome)).sort(byLastArrivalDescending);
+  const kept = new Set([...finals, ...others].slice(0, maxListedResults));
+  return {
+    listed: history.filter((entry) => kept.has(entry)),
+    unlisted: history.filter((entry) => !kept.has(entry)).reduce((sum, entry) => sum + entry.count, 0),
+  };
 }
 
 // Ties broken by the result itself, so the outcome never depends on processing order.

@@ -2,11 +2,18 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { metrics } from "../../infra/topology.ts";
 import { emitMetric, logger } from "./logger.ts";
 
+/** Every record of a batch failed: thrown, so that the invocation counts as an error and alarms. */
+export class FullBatchFailureError extends Error {
+  override name = "FullBatchFailureError";
+}
+
 /**
  * Processes every record of an SQS batch on its own and reports the ones that failed, so one
  * bad record never holds up its batch-mates: the failed ones return to the queue and, after
  * the queue's maxReceiveCount, go to its dead-letter queue. Needs ReportBatchItemFailures on
- * the event source mapping.
+ * the event source mapping. When all of them failed it throws instead, as Powertools' batch
+ * processor does: the whole batch returns to the queue either way, but only a thrown error is a
+ * function error, which the errors alarm and Lambda's own backoff see.
  */
 export async function processPartialBatch(
   records: SQSRecord[],
@@ -25,5 +32,8 @@ export async function processPartialBatch(
       error: outcome.reason,
     });
   });
+  if (records.length > 0 && batchItemFailures.length === records.length) {
+    throw new FullBatchFailureError(`all ${records.length} records of the batch failed`);
+  }
   return { batchItemFailures };
 }

@@ -4,6 +4,7 @@ import {
   countCallback,
   type DeliveryReport,
   maxListedCallbacks,
+  maxListedResults,
 } from "../../functions/domain/delivery-report.ts";
 import { acceptStatusCallback, type StatusCallback } from "../../functions/domain/status-callback.ts";
 
@@ -425,5 +426,42 @@ describe("countCallback: the listed callbacks", () => {
     expect(late?.callbacks).toHaveLength(maxListedCallbacks);
     expect(late?.callbacks.some((listed) => listed.deliveryId === "late")).toBe(false);
     expect(late).toMatchObject({ status: "Success", firstCallbackAt: at(0) });
+  });
+});
+
+describe("countCallback: the listed results", () => {
+  /** A distinct non-final result per index: its own ErrorMsg. */
+  const distinct = (index: number, minutes = index) =>
+    delivery(`p${index}`, minutes, "pending", { ErrorMsg: `in progress, step ${index}` });
+
+  it(`lists at most ${maxListedResults} distinct results, the latest ones, and counts the rest`, () => {
+    const total = maxListedResults + 3;
+    const report = countAll(Array.from({ length: total }, (_, index) => distinct(index)));
+    expect(report.history).toHaveLength(maxListedResults);
+    expect(report.history.map((entry) => entry.errorMsg)).toEqual(
+      Array.from({ length: maxListedResults }, (_, index) => `in progress, step ${index + 3}`),
+    );
+    expect(report).toMatchObject({ callbackCount: total, unlistedCallbacks: 3, flags: ["RESULTS_UNLISTED"] });
+    expect(report.errorMsg).toBe(`in progress, step ${total - 1}`);
+  });
+
+  it("always lists the final results, so the current result stays the first final one", () => {
+    const many = Array.from({ length: 3 * maxListedResults }, (_, index) => distinct(index, index + 2));
+    const report = countAll([delivery("done", 1, "success"), ...many, delivery("late-fail", 500, "failed")]);
+    expect(report.history).toHaveLength(maxListedResults);
+    expect(report).toMatchObject({ status: "Success", outcome: "delivered", final: true });
+    expect(report.history.filter((entry) => entry.outcome !== "unknown").map((entry) => entry.status)).toEqual([
+      "Success",
+      "Failed",
+    ]);
+    expect(report.flags).toEqual(["CONFLICTING_FINAL_RESULTS", "RESULTS_UNLISTED"]);
+    const listedCount = report.history.reduce((sum, entry) => sum + entry.count, 0);
+    expect(listedCount + (report.unlistedCallbacks ?? 0)).toBe(report.callbackCount);
+  });
+
+  it("has no unlistedCallbacks and no flag while every result is listed", () => {
+    const report = countAll(Array.from({ length: maxListedResults }, (_, index) => distinct(index)));
+    expect(report).not.toHaveProperty("unlistedCallbacks");
+    expect(report.flags).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { processPartialBatch } from "../../functions/shared/sqs-batch.ts";
+import { FullBatchFailureError, processPartialBatch } from "../../functions/shared/sqs-batch.ts";
 
 function sqsRecord(messageId: string, body = `body of ${messageId}`): SQSRecord {
   return {
@@ -45,15 +45,27 @@ describe("processPartialBatch", () => {
   });
 
   it("reports a record whose processing rejects with a non-Error value", async () => {
-    const response = await processPartialBatch([sqsRecord("only")], () => Promise.reject("just a string"));
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "only" }] });
+    const response = await processPartialBatch([sqsRecord("ok"), sqsRecord("bad")], async (record) => {
+      if (record.messageId === "bad") throw "just a string";
+    });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "bad" }] });
   });
 
-  it("reports every record when all fail", async () => {
-    const response = await processPartialBatch(records, async () => {
+  it("throws when every record fails, so that the invocation is an error the alarms see", async () => {
+    const processed: string[] = [];
+    const all = processPartialBatch(records, async (record) => {
+      processed.push(record.messageId);
       throw new Error("down");
     });
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(["m1", "m2", "m3", "m4"]);
+    await expect(all).rejects.toThrow(FullBatchFailureError);
+    await expect(all).rejects.toThrow("all 4 records of the batch failed");
+    expect(processed.sort()).toEqual(["m1", "m2", "m3", "m4"]);
+  });
+
+  it("throws for a batch of one that fails", async () => {
+    await expect(processPartialBatch([sqsRecord("only")], () => Promise.reject("x"))).rejects.toThrow(
+      FullBatchFailureError,
+    );
   });
 
   it("answers an empty batch with no failures", async () => {
