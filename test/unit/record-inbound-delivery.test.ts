@@ -3,6 +3,7 @@ import type { DedupeWindow, InboundDelivery, InboundMessageRecord } from "../../
 import { maxListedDeliveries } from "../../functions/domain/inbound-delivery.ts";
 import type { DeliveryAssignment } from "../../functions/use-cases/delivery-markers.ts";
 import { type InboundMessagePorts, recordInboundDelivery } from "../../functions/use-cases/record-inbound-delivery.ts";
+import { queues } from "../../infra/topology.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
 const windowMs = 60_000;
@@ -21,12 +22,20 @@ function memoryPorts() {
   const assignments = new Map<string, DeliveryAssignment>();
   const windows = new Map<string, DedupeWindow[]>();
   const messages = new Map<string, InboundMessageRecord>();
+  /** How long each piece of dedupe state was asked to be kept. */
+  const keptUntil: { kind: "marker" | "windows"; until: Date }[] = [];
   const ports: InboundMessagePorts = {
     findAssignment: async (deliveryId) => assignments.get(deliveryId),
-    rememberAssignment: async (deliveryId, assignment) => void assignments.set(deliveryId, assignment),
-    updateWindows: async (fingerprint, change) => {
+    rememberAssignment: async (deliveryId, assignment, keepUntil) => {
+      assignments.set(deliveryId, assignment);
+      keptUntil.push({ kind: "marker", until: keepUntil });
+    },
+    updateWindows: async (fingerprint, change, keepUntil) => {
       const next = change(windows.get(fingerprint) ?? []);
-      if (next) windows.set(fingerprint, next);
+      if (next) {
+        windows.set(fingerprint, next);
+        keptUntil.push({ kind: "windows", until: keepUntil(next) });
+      }
     },
     updateMessage: async (messageId, change) => {
       const next = change(messages.get(messageId));
@@ -34,7 +43,7 @@ function memoryPorts() {
       return messages.get(messageId);
     },
   };
-  return { ports, messages, assignments };
+  return { ports, messages, assignments, windows, keptUntil };
 }
 
 describe("recordInboundDelivery", () => {
@@ -77,6 +86,27 @@ describe("recordInboundDelivery", () => {
     const again = await recordInboundDelivery(delivery("d0", 0), ports, windowMs);
     expect(again.counted).toBe(false);
     expect(messages.get("d0")?.deliveryCount).toBe(total);
+  });
+
+  it("counts a retry redriven after a genuine repeat opened a later window on its first message", async () => {
+    const { ports, messages } = memoryPorts();
+    await recordInboundDelivery(delivery("first", 0), ports, windowMs);
+    await recordInboundDelivery(delivery("repeat", 3 * windowMs), ports, windowMs);
+    // The retry arrived a second after the first, was dead-lettered, and is redriven now.
+    const redriven = await recordInboundDelivery(delivery("retry", 1_000), ports, windowMs);
+    expect(redriven).toMatchObject({ messageId: "first", counted: true, duplicate: true });
+    expect(messages.get("first")?.deliveryCount).toBe(2);
+    expect(messages.get("repeat")?.deliveryCount).toBe(1);
+    expect(messages.has("retry")).toBe(false);
+  });
+
+  it("keeps windows and markers for as long as a dead letter can still be redriven", async () => {
+    const { ports, keptUntil } = memoryPorts();
+    await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
+    const { retentionDays, deadLetterRetentionDays } = queues.inboundSms;
+    const longestLife = t0 + (retentionDays + deadLetterRetentionDays) * 86_400_000;
+    expect(keptUntil.map((kept) => kept.kind).sort()).toEqual(["marker", "marker", "windows"]);
+    for (const kept of keptUntil) expect(kept.until.getTime()).toBeGreaterThan(longestLife + windowMs);
   });
 
   it("counts a delivery whose earlier processing stopped after the assignment but before the count", async () => {
