@@ -53,7 +53,7 @@ if (sms.status === 400 && sms.text.includes("<ErrorCode>2004</ErrorCode>")) {
 const msgId = /<MsgId>([0-9a-f]{32})<\/MsgId>/.exec(sms.text)?.[1];
 if (sms.status === 200 && msgId) {
   const stored = await readBack(target.inboundTable, { messageId: msgId });
-  report("inbound SMS stored", stored?.body === smsBody, stored ? `record ${msgId}` : "no record");
+  report("inbound SMS stored", stored?.fields?.Body === smsBody, stored ? `record ${msgId}` : "no record");
 }
 
 const callbackMsgId = `smoke-${id}`;
