@@ -274,7 +274,10 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
   return settings;
 }
 
-/** JSON lines with what tells a ToBeText retry apart from a failure: status, latency, integration error. */
+/**
+ * JSON lines with what tells a ToBeText retry apart from a failure: status, latency, integration error.
+ * No request path: its last segment is the URL secret. The route key shows the template (`{secret}`).
+ */
 const accessLogFormat = AccessLogFormat.custom(
   JSON.stringify({
     requestId: "$context.requestId",
@@ -283,7 +286,6 @@ const accessLogFormat = AccessLogFormat.custom(
     userAgent: "$context.identity.userAgent",
     method: "$context.httpMethod",
     routeKey: "$context.routeKey",
-    path: "$context.path",
     status: "$context.status",
     responseLength: "$context.responseLength",
     responseLatency: "$context.responseLatency",

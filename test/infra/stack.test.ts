@@ -181,6 +181,15 @@ describe("HTTP API", () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context\\.requestId") },
     });
   });
+
+  it("never writes the request path in the access log, whose last segment is the URL secret", () => {
+    const [stage] = resourcesOfType<{ AccessLogSettings: { Format: string } }>("AWS::ApiGatewayV2::Stage");
+    const variables = stage?.Properties.AccessLogSettings.Format.match(/\$context\.[\w.]+/g) ?? [];
+    // $context.path, $context.resourcePath, $context.customDomain.basePathMatched and the like.
+    expect(variables.filter((variable) => /path/i.test(variable))).toEqual([]);
+    // The route key names the template, `ANY /inbound/{secret}`, never the secret itself.
+    expect(variables).toContain("$context.routeKey");
+  });
 });
 
 describe("functions", () => {
