@@ -495,6 +495,33 @@ describe("operations", () => {
     }
   });
 
+  it("let CloudWatch publish this account's alarms to the alarm topic, over TLS only", () => {
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [stack.resolve(stack.operations.alarmTopic.topicArn)],
+      PolicyDocument: {
+        // In the order CDK writes them: the topic's own deny, then what is added to it.
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          {
+            Sid: "CloudWatchAlarmsPublish",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: stack.resolve(stack.operations.alarmTopic.topicArn),
+            Condition: {
+              StringEquals: { "aws:SourceAccount": stack.resolve(stack.account) },
+              ArnLike: {
+                "aws:SourceArn": stack.resolve(
+                  `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+                ),
+              },
+            },
+          },
+        ]),
+      },
+    });
+  });
+
   it("e-mail the alarms only to an address given at deploy time", () => {
     template.resourceCountIs("AWS::SNS::Subscription", 0);
     const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
