@@ -36,6 +36,13 @@ export interface OperationsProps {
 const fiveMinutes = Duration.minutes(5);
 
 /**
+ * Denied requests per route in five minutes that raise the alarm. A stray probe of the URL stays
+ * below; a URL that no longer matches the secret (a botched rotation) refuses every request, and
+ * ToBeText posts each again and repeats its status callbacks, so real traffic soon reaches it.
+ */
+const deniedAlarmThreshold = 10;
+
+/**
  * What an operator needs: alarms for what loses or delays messages (dead letters, a processor
  * falling behind or failing, 5xx answers that make ToBeText retry), sent to an SNS topic and
  * optionally an e-mail address, and a dashboard of the traffic as ToBeText sees it.
@@ -106,6 +113,13 @@ export class Operations extends Construct {
         metric: custom(metrics.names.unavailable, { route: routeId }).with({ period: fiveMinutes }),
         threshold: 1,
         description: `The ${routeId} endpoint answered 503 (it could not queue): ToBeText will retry, but look why.`,
+      });
+      this.alarm(`${routeId}Denied`, {
+        metric: custom(metrics.names.denied, { route: routeId }).with({ period: fiveMinutes }),
+        threshold: deniedAlarmThreshold,
+        description:
+          `The ${routeId} endpoint turned away ${deniedAlarmThreshold} or more requests in 5 minutes (no or a wrong URL secret, or a caller outside the allowlist), unread and unkept. ` +
+          "If the URL secret was just rotated, ToBeText's URL no longer matches and every message is being refused: restore the previous secret. Otherwise someone is probing the URL. A stray request stays below this.",
       });
     }
     this.alarm("Api5xx", {

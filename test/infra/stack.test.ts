@@ -454,6 +454,7 @@ describe("operations", () => {
     ComparisonOperator: string;
     Dimensions?: { Name: string; Value: unknown }[];
     AlarmActions?: unknown[];
+    AlarmDescription?: string;
   }
   const alarms = () => resourcesOfType<AlarmProperties>("AWS::CloudWatch::Alarm").map((alarm) => alarm.Properties);
   const alarmsOn = (metricName: string, dimension: unknown) =>
@@ -485,6 +486,30 @@ describe("operations", () => {
     expect(alarms().filter((alarm) => alarm.MetricName === metrics.names.recordsFailed)).toHaveLength(1);
     for (const routeId of Object.keys(routes)) {
       expect(alarmsOn(metrics.names.unavailable, routeId), routeId).toHaveLength(1);
+    }
+  });
+
+  it("alarm per route on ten or more denied requests in 5 minutes: after a botched rotation every message is refused", () => {
+    for (const routeId of Object.keys(routes)) {
+      const denied = alarmsOn(metrics.names.denied, routeId);
+      expect(denied, routeId).toHaveLength(1);
+      expect(denied[0]).toMatchObject({
+        Namespace: metrics.namespace,
+        Statistic: "Sum",
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 10,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+      });
+      // The dimensions the functions emit Denied with, or the alarm watches a metric that never comes.
+      expect(new Set(denied[0]?.Dimensions?.map((dimension) => JSON.stringify(dimension)))).toEqual(
+        new Set([
+          JSON.stringify({ Name: "service", Value: stack.stackName }),
+          JSON.stringify({ Name: "route", Value: routeId }),
+        ]),
+      );
+      expect(denied[0]?.AlarmDescription).toMatch(/rotat/);
     }
   });
 
