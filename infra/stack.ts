@@ -65,10 +65,10 @@ export class ReceiverStack extends Stack {
     super(scope, id, props);
     this.settings = resolveSettings(this, props.settings ?? {});
 
-    this.queues = mapTopology(
-      queues,
-      (queueId, definition: QueueDefinition) => new ReceiverQueue(this, `${pascalCase(queueId)}Queue`, { definition }),
-    );
+    this.queues = mapTopology(queues, (queueId, definition: QueueDefinition) => {
+      assertDeadLettersOutliveQueue(queueId, definition);
+      return new ReceiverQueue(this, `${pascalCase(queueId)}Queue`, { definition });
+    });
     this.tables = mapTopology(
       tables,
       (tableId, definition: TableDefinition) => new ReceiverTable(this, `${pascalCase(tableId)}Table`, { definition }),
@@ -240,6 +240,20 @@ export function assertConsumerFitsQueue(
     throw new Error(
       `Consumer ${consumerId} times out after ${consumer.timeoutSeconds} s, which must be below the ` +
         `visibility timeout of queue ${consumer.queue} (${queue.visibilityTimeoutSeconds} s)`,
+    );
+  }
+}
+
+/**
+ * SQS counts a dead letter's age from its first enqueue, not from its move to the dead-letter
+ * queue: one that keeps messages no longer than its source may drop a dead letter as soon as it
+ * arrives, before anyone could redrive it. Fail the synth instead.
+ */
+export function assertDeadLettersOutliveQueue(queueId: string, queue: QueueDefinition): void {
+  if (queue.deadLetterRetentionDays <= queue.retentionDays) {
+    throw new Error(
+      `Queue ${queueId}: its dead-letter queue keeps messages ${queue.deadLetterRetentionDays} days, which must be ` +
+        `more than the queue's own ${queue.retentionDays} days (a dead letter's age counts from its first enqueue)`,
     );
   }
 }

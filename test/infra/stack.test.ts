@@ -13,7 +13,7 @@ import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
-import { assertConsumerFitsQueue, type ReceiverStack } from "../../infra/stack.ts";
+import { assertConsumerFitsQueue, assertDeadLettersOutliveQueue, type ReceiverStack } from "../../infra/stack.ts";
 import {
   type ConsumerDefinition,
   type ConsumerId,
@@ -282,6 +282,25 @@ describe("queues", () => {
     }
   });
 
+  it("take messages up to the topology's size, SQS's largest (1 MiB), dead-letter queues too", () => {
+    for (const [queueId, definition] of queueEntries) {
+      expect(definition.maxMessageBytes, queueId).toBe(1024 * 1024);
+      const { queue, deadLetterQueue } = stack.queues[queueId];
+      for (const each of [queue, deadLetterQueue]) {
+        expect(resourceOf(each).Properties.MaximumMessageSize, each.node.path).toBe(definition.maxMessageBytes);
+      }
+    }
+  });
+
+  it("keep a dead letter longer than its queue keeps a message, since SQS ages it from its first enqueue", () => {
+    for (const [queueId, { queue, deadLetterQueue }] of Object.entries(stack.queues)) {
+      const retention = resourceOf<{ MessageRetentionPeriod: number }>(queue).Properties.MessageRetentionPeriod;
+      const deadLetterRetention = resourceOf<{ MessageRetentionPeriod: number }>(deadLetterQueue).Properties
+        .MessageRetentionPeriod;
+      expect(deadLetterRetention, queueId).toBeGreaterThan(retention);
+    }
+  });
+
   it("are encrypted with SQS-managed keys and refuse anything but HTTPS, dead-letter queues too", () => {
     for (const queue of allQueues()) {
       expect(resourceOf(queue).Properties.SqsManagedSseEnabled, queue.node.path).toBe(true);
@@ -313,6 +332,17 @@ describe("queues", () => {
         FunctionResponseTypes: ["ReportBatchItemFailures"],
         ScalingConfig: { MaximumConcurrency: definition.maximumConcurrency },
       });
+    }
+  });
+
+  it("are checked at synth: a dead-letter queue must keep messages longer than its queue", () => {
+    for (const [queueId, queue] of queueEntries) {
+      for (const deadLetterRetentionDays of [queue.retentionDays, queue.retentionDays - 1]) {
+        expect(() => assertDeadLettersOutliveQueue(queueId, { ...queue, deadLetterRetentionDays })).toThrow(
+          /dead-letter queue keeps messages/,
+        );
+      }
+      expect(() => assertDeadLettersOutliveQueue(queueId, queue)).not.toThrow();
     }
   });
 
