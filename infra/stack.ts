@@ -121,6 +121,9 @@ export class ReceiverStack extends Stack {
     for (const [tableId, table] of Object.entries(this.tables) as [TableId, ReceiverTable][]) {
       this.addTableOutputs(tableId, table, tables[tableId]);
     }
+    for (const [queueId, queue] of Object.entries(this.queues) as [QueueId, ReceiverQueue][]) {
+      this.addDeadLetterQueueOutputs(queueId, queue);
+    }
 
     const alarmEmail = props.alarmEmail ?? stringContext(this, "alarmEmail");
     this.operations = new Operations(this, "Operations", {
@@ -212,6 +215,18 @@ export class ReceiverStack extends Stack {
       }),
     );
     return processor;
+  }
+
+  /** What `npm run redrive` needs to move dead letters back to their queue, with the operator's credentials. */
+  private addDeadLetterQueueOutputs(queueId: QueueId, queue: ReceiverQueue): void {
+    new CfnOutput(this, outputKeys.deadLetterQueueArn(queueId), {
+      value: queue.deadLetterQueue.queueArn,
+      description: `Dead-letter queue of the ${queueId} queue (ARN); npm run redrive moves its messages back.`,
+    });
+    new CfnOutput(this, outputKeys.deadLetterQueueUrl(queueId), {
+      value: queue.deadLetterQueue.queueUrl,
+      description: `Dead-letter queue of the ${queueId} queue (URL), to look at what it holds.`,
+    });
   }
 
   private addTableOutputs(tableId: TableId, table: ReceiverTable, definition: TableDefinition): void {

@@ -13,6 +13,8 @@ import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
+import type { ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
+import { outputKeys } from "../../infra/outputs.ts";
 import { assertConsumerFitsQueue, assertDeadLettersOutliveQueue, type ReceiverStack } from "../../infra/stack.ts";
 import {
   type ConsumerDefinition,
@@ -453,6 +455,13 @@ describe("outputs", () => {
       expect(url[0]?.Description).toContain(route.registration);
       if (route === routes.inboundSms) expect(url[0]?.Description).toMatch(/Register it with ToBeText/);
       if (route === routes.statusCallback) expect(url[0]?.Description).toMatch(/`callback` parameter/);
+    }
+  });
+
+  it("give each dead-letter queue's ARN and URL under the keys npm run redrive reads", () => {
+    for (const [queueId, { deadLetterQueue }] of Object.entries(stack.queues) as [QueueId, ReceiverQueue][]) {
+      template.hasOutput(outputKeys.deadLetterQueueArn(queueId), { Value: stack.resolve(deadLetterQueue.queueArn) });
+      template.hasOutput(outputKeys.deadLetterQueueUrl(queueId), { Value: stack.resolve(deadLetterQueue.queueUrl) });
     }
   });
 
