@@ -45,7 +45,7 @@ export type SettingName = (typeof settingNames)[keyof typeof settingNames];
 export type Settings = Record<SettingName, string>;
 
 export interface ReceiverStackProps extends StackProps {
-  /** Settings that win over CDK context, the environment and the topology's defaults. */
+  /** Settings that win over CDK context and the topology's defaults. */
   settings?: Partial<Settings>;
   /** Where alarms are e-mailed (besides their SNS topic); also `-c alarmEmail=...`. */
   alarmEmail?: string;
@@ -279,17 +279,17 @@ function stringContext(scope: Construct, name: string): string | undefined {
 }
 
 /**
- * Per setting: stack props, then CDK context (`-c NAME=value`), then the environment, then the
- * topology default. Checked here with the functions' own readers, so a bad value fails the synth
- * instead of every cold start after the deploy.
+ * Per setting: stack props, then CDK context (`-c NAME=value`, or cdk.json), then the topology
+ * default. Never the deployer's environment: a LOG_LEVEL=debug left in a shell would otherwise
+ * reach production unseen. Checked here with the functions' own readers, so a bad value fails the
+ * synth instead of every cold start after the deploy.
  */
 function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settings {
   const names = Object.values(settingNames);
   const settings = Object.fromEntries(
     names.map((name) => {
       const fromContext: unknown = scope.node.tryGetContext(name);
-      const value =
-        overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext)) ?? process.env[name];
+      const value = overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext));
       return [name, value ?? settingDefaults[name]];
     }),
   ) as Settings;

@@ -11,7 +11,7 @@ import type { App, CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import type { ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
@@ -69,7 +69,6 @@ interface TableProperties {
 const settingsFromContext = {
   [settingNames.prefixes]: "TBT,NEWS",
   [settingNames.receivingNumbers]: "01012341234",
-  // Over the LOG_LEVEL the test environment sets: context comes before the environment.
   [settingNames.logLevel]: "warn",
 };
 
@@ -82,11 +81,26 @@ let app: App;
 let stack: ReceiverStack;
 let template: Template;
 
+/** cdk.json's context: its feature flags, as `cdk synth` passes them. */
+const cdkJsonContext = (
+  JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Record<string, unknown> }
+).context;
+
+/**
+ * Another app with these context values, synthesized without bundling (which changes no template
+ * property these checks read), then removed.
+ */
+function withApp(context: Record<string, unknown>, check: (other: ReceiverStack, template: Template) => void): void {
+  const other = createReceiverApp({ context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [], ...context } });
+  try {
+    check(other.stack, Template.fromStack(other.stack));
+  } finally {
+    rmSync(other.app.outdir, { recursive: true, force: true });
+  }
+}
+
 beforeAll(() => {
-  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  ({ app, stack } = createReceiverApp({ context: { ...context, stage: "test", ...settingsFromContext } }));
+  ({ app, stack } = createReceiverApp({ context: { ...cdkJsonContext, stage: "test", ...settingsFromContext } }));
   // Synthesizes the app: bundles the Lambdas and runs cdk-nag, which throws on any finding left open.
   template = Template.fromStack(stack);
 });
@@ -102,10 +116,14 @@ function resourcesOfType<Properties = Record<string, unknown>>(type: string): Re
   return Object.values(template.findResources(type)) as Resource<Properties>[];
 }
 
-/** The template's resource for a construct (an L2's default child). */
-function resourceOf<Properties = Record<string, unknown>>(construct: IConstruct): Resource<Properties> {
-  const id = stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  const resource = (template.toJSON().Resources as Record<string, Resource<Properties>>)[id];
+/** The template's resource for a construct (an L2's default child); the app's own stack unless said. */
+function resourceOf<Properties = Record<string, unknown>>(
+  construct: IConstruct,
+  inStack: ReceiverStack = stack,
+  inTemplate: Template = template,
+): Resource<Properties> {
+  const id = inStack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const resource = (inTemplate.toJSON().Resources as Record<string, Resource<Properties>>)[id];
   if (!resource) throw new Error(`${construct.node.path} has no resource ${id} in the template`);
   return resource;
 }
@@ -215,6 +233,35 @@ describe("functions", () => {
     const expected = { ...settingDefaults, ...settingsFromContext };
     for (const fn of allFunctions()) {
       expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables, fn.node.path).toMatchObject(expected);
+    }
+  });
+
+  it("never take a setting from the deployer's environment, only from context (or the defaults)", () => {
+    const environmentOf = (other: ReceiverStack, otherTemplate: Template) =>
+      [...Object.values(other.receiveFunctions), ...Object.values(other.consumerFunctions)].map(
+        (fn) => resourceOf<FunctionProperties>(fn, other, otherTemplate).Properties.Environment.Variables,
+      );
+    vi.stubEnv(settingNames.logLevel, "debug");
+    vi.stubEnv(settingNames.prefixes, "X");
+    try {
+      withApp({ stage: "shell" }, (other, otherTemplate) => {
+        for (const variables of environmentOf(other, otherTemplate)) {
+          expect(variables).toMatchObject({
+            [settingNames.logLevel]: settingDefaults[settingNames.logLevel],
+            [settingNames.prefixes]: settingDefaults[settingNames.prefixes],
+          });
+        }
+      });
+      withApp(
+        { stage: "shell", [settingNames.logLevel]: "debug", [settingNames.prefixes]: "X" },
+        (other, otherTemplate) => {
+          for (const variables of environmentOf(other, otherTemplate)) {
+            expect(variables).toMatchObject({ [settingNames.logLevel]: "debug", [settingNames.prefixes]: "X" });
+          }
+        },
+      );
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 
@@ -610,18 +657,9 @@ describe("operations", () => {
 
   it("e-mail the alarms only to an address given at deploy time", () => {
     template.resourceCountIs("AWS::SNS::Subscription", 0);
-    const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-      context: Record<string, unknown>;
-    };
-    const withEmail = createReceiverApp({ context: { ...context, stage: "mail", alarmEmail: "ops@example.com" } });
-    try {
-      Template.fromStack(withEmail.stack).hasResourceProperties("AWS::SNS::Subscription", {
-        Protocol: "email",
-        Endpoint: "ops@example.com",
-      });
-    } finally {
-      rmSync(withEmail.app.outdir, { recursive: true, force: true });
-    }
+    withApp({ stage: "mail", alarmEmail: "ops@example.com" }, (_, withEmail) => {
+      withEmail.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+    });
   });
 
   it("draw a dashboard of inbound, duplicates, rejects, acknowledgement latency, callbacks and queues", () => {
