@@ -45,7 +45,7 @@ export type SettingName = (typeof settingNames)[keyof typeof settingNames];
 export type Settings = Record<SettingName, string>;
 
 export interface ReceiverStackProps extends StackProps {
-  /** Settings that win over CDK context, the environment and the topology's defaults. */
+  /** Settings that win over CDK context and the topology's defaults. */
   settings?: Partial<Settings>;
   /** Where alarms are e-mailed (besides their SNS topic); also `-c alarmEmail=...`. */
   alarmEmail?: string;
@@ -65,10 +65,10 @@ export class ReceiverStack extends Stack {
     super(scope, id, props);
     this.settings = resolveSettings(this, props.settings ?? {});
 
-    this.queues = mapTopology(
-      queues,
-      (queueId, definition: QueueDefinition) => new ReceiverQueue(this, `${pascalCase(queueId)}Queue`, { definition }),
-    );
+    this.queues = mapTopology(queues, (queueId, definition: QueueDefinition) => {
+      assertDeadLettersOutliveQueue(queueId, definition);
+      return new ReceiverQueue(this, `${pascalCase(queueId)}Queue`, { definition });
+    });
     this.tables = mapTopology(
       tables,
       (tableId, definition: TableDefinition) => new ReceiverTable(this, `${pascalCase(tableId)}Table`, { definition }),
@@ -120,6 +120,9 @@ export class ReceiverStack extends Stack {
 
     for (const [tableId, table] of Object.entries(this.tables) as [TableId, ReceiverTable][]) {
       this.addTableOutputs(tableId, table, tables[tableId]);
+    }
+    for (const [queueId, queue] of Object.entries(this.queues) as [QueueId, ReceiverQueue][]) {
+      this.addDeadLetterQueueOutputs(queueId, queue);
     }
 
     const alarmEmail = props.alarmEmail ?? stringContext(this, "alarmEmail");
@@ -214,6 +217,18 @@ export class ReceiverStack extends Stack {
     return processor;
   }
 
+  /** What `npm run redrive` needs to move dead letters back to their queue, with the operator's credentials. */
+  private addDeadLetterQueueOutputs(queueId: QueueId, queue: ReceiverQueue): void {
+    new CfnOutput(this, outputKeys.deadLetterQueueArn(queueId), {
+      value: queue.deadLetterQueue.queueArn,
+      description: `Dead-letter queue of the ${queueId} queue (ARN); npm run redrive moves its messages back.`,
+    });
+    new CfnOutput(this, outputKeys.deadLetterQueueUrl(queueId), {
+      value: queue.deadLetterQueue.queueUrl,
+      description: `Dead-letter queue of the ${queueId} queue (URL), to look at what it holds.`,
+    });
+  }
+
   private addTableOutputs(tableId: TableId, table: ReceiverTable, definition: TableDefinition): void {
     new CfnOutput(this, outputKeys.tableName(tableId), {
       value: table.tableName,
@@ -244,23 +259,37 @@ export function assertConsumerFitsQueue(
   }
 }
 
+/**
+ * SQS counts a dead letter's age from its first enqueue, not from its move to the dead-letter
+ * queue: one that keeps messages no longer than its source may drop a dead letter as soon as it
+ * arrives, before anyone could redrive it. Fail the synth instead.
+ */
+export function assertDeadLettersOutliveQueue(queueId: string, queue: QueueDefinition): void {
+  if (queue.deadLetterRetentionDays <= queue.retentionDays) {
+    throw new Error(
+      `Queue ${queueId}: its dead-letter queue keeps messages ${queue.deadLetterRetentionDays} days, which must be ` +
+        `more than the queue's own ${queue.retentionDays} days (a dead letter's age counts from its first enqueue)`,
+    );
+  }
+}
+
 function stringContext(scope: Construct, name: string): string | undefined {
   const value: unknown = scope.node.tryGetContext(name);
   return value === undefined || value === "" ? undefined : String(value);
 }
 
 /**
- * Per setting: stack props, then CDK context (`-c NAME=value`), then the environment, then the
- * topology default. Checked here with the functions' own readers, so a bad value fails the synth
- * instead of every cold start after the deploy.
+ * Per setting: stack props, then CDK context (`-c NAME=value`, or cdk.json), then the topology
+ * default. Never the deployer's environment: a LOG_LEVEL=debug left in a shell would otherwise
+ * reach production unseen. Checked here with the functions' own readers, so a bad value fails the
+ * synth instead of every cold start after the deploy.
  */
 function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settings {
   const names = Object.values(settingNames);
   const settings = Object.fromEntries(
     names.map((name) => {
       const fromContext: unknown = scope.node.tryGetContext(name);
-      const value =
-        overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext)) ?? process.env[name];
+      const value = overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext));
       return [name, value ?? settingDefaults[name]];
     }),
   ) as Settings;
@@ -274,7 +303,10 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
   return settings;
 }
 
-/** JSON lines with what tells a ToBeText retry apart from a failure: status, latency, integration error. */
+/**
+ * JSON lines with what tells a ToBeText retry apart from a failure: status, latency, integration error.
+ * No request path: its last segment is the URL secret. The route key shows the template (`{secret}`).
+ */
 const accessLogFormat = AccessLogFormat.custom(
   JSON.stringify({
     requestId: "$context.requestId",
@@ -283,7 +315,6 @@ const accessLogFormat = AccessLogFormat.custom(
     userAgent: "$context.identity.userAgent",
     method: "$context.httpMethod",
     routeKey: "$context.routeKey",
-    path: "$context.path",
     status: "$context.status",
     responseLength: "$context.responseLength",
     responseLatency: "$context.responseLatency",

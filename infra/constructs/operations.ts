@@ -1,4 +1,4 @@
-import { Duration, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack, Validations } from "aws-cdk-lib";
 import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
 import {
   Alarm,
@@ -13,6 +13,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
@@ -35,6 +36,13 @@ export interface OperationsProps {
 const fiveMinutes = Duration.minutes(5);
 
 /**
+ * Denied requests per route in five minutes that raise the alarm. A stray probe of the URL stays
+ * below; a URL that no longer matches the secret (a botched rotation) refuses every request, and
+ * ToBeText posts each again and repeats its status callbacks, so real traffic soon reaches it.
+ */
+const deniedAlarmThreshold = 10;
+
+/**
  * What an operator needs: alarms for what loses or delays messages (dead letters, a processor
  * falling behind or failing, 5xx answers that make ToBeText retry), sent to an SNS topic and
  * optionally an e-mail address, and a dashboard of the traffic as ToBeText sees it.
@@ -52,6 +60,28 @@ export class Operations extends Construct {
       reason:
         "Alarm notifications carry no personal data, and CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key.",
     });
+    // enforceSSL gives the topic a policy of its own, which replaces the default one that let the
+    // account publish: without this, CloudWatch may not publish and no alarm ever arrives.
+    const stack = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": stack.account },
+          ArnLike: {
+            "aws:SourceArn": stack.formatArn({
+              service: "cloudwatch",
+              resource: "alarm",
+              resourceName: "*",
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     const custom = (name: string, dimensions: Record<string, string> = {}, statistic = "Sum") =>
@@ -83,6 +113,13 @@ export class Operations extends Construct {
         metric: custom(metrics.names.unavailable, { route: routeId }).with({ period: fiveMinutes }),
         threshold: 1,
         description: `The ${routeId} endpoint answered 503 (it could not queue): ToBeText will retry, but look why.`,
+      });
+      this.alarm(`${routeId}Denied`, {
+        metric: custom(metrics.names.denied, { route: routeId }).with({ period: fiveMinutes }),
+        threshold: deniedAlarmThreshold,
+        description:
+          `The ${routeId} endpoint turned away ${deniedAlarmThreshold} or more requests in 5 minutes (no or a wrong URL secret, or a caller outside the allowlist), unread and unkept. ` +
+          "If the URL secret was just rotated, ToBeText's URL no longer matches and every message is being refused: restore the previous secret. Otherwise someone is probing the URL. A stray request stays below this.",
       });
     }
     this.alarm("Api5xx", {

@@ -11,8 +11,8 @@ import type { ReceiverTable } from "./receiver-table.ts";
 
 const repositoryRoot = resolve(import.meta.dirname, "../..");
 
-/** What the processor does to a table; reads by key and queries, never scans or deletes. */
-const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"];
+/** Exactly the calls the processors make (functions/adapters): reads by key and conditional puts. */
+const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem"];
 
 export interface ReceiverFunctionProps {
   /** Module exporting `handler`, relative to the repository root (as in the topology). */
@@ -72,11 +72,8 @@ export class ReceiverFunction extends NodejsFunction {
     this.addToRolePolicy(new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }));
   }
 
-  /** Item reads, writes and queries on this table, and queries on its indexes, each named. */
+  /** Item reads and writes on this table; nothing on its indexes, which only people query. */
   allowReadingAndWriting(table: ReceiverTable): void {
     this.addToRolePolicy(new PolicyStatement({ actions: tableActions, resources: [table.tableArn] }));
-    if (table.indexArns.length > 0) {
-      this.addToRolePolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources: [...table.indexArns] }));
-    }
   }
 }

@@ -7,7 +7,7 @@ export interface ReceiverQueueProps {
   definition: QueueDefinition;
 }
 
-/** A queue as the topology defines it, with its dead-letter queue; both encrypted and HTTPS-only. */
+/** A queue as the topology defines it, with its dead-letter queue; both encrypted and HTTPS-only, of the same message size. */
 export class ReceiverQueue extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
@@ -15,13 +15,18 @@ export class ReceiverQueue extends Construct {
   constructor(scope: Construct, id: string, props: ReceiverQueueProps) {
     super(scope, id);
     const { definition } = props;
-    const protection: QueueProps = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
+    const common: QueueProps = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The dead-letter queue too: a message SQS moves there must fit in it.
+      maxMessageSizeBytes: definition.maxMessageBytes,
+    };
     this.deadLetterQueue = new Queue(this, "DeadLetters", {
-      ...protection,
+      ...common,
       retentionPeriod: Duration.days(definition.deadLetterRetentionDays),
     });
     this.queue = new Queue(this, "Queue", {
-      ...protection,
+      ...common,
       visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
       retentionPeriod: Duration.days(definition.retentionDays),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },

@@ -9,9 +9,6 @@ export interface ReceiverTableProps {
 
 /** A table as the topology defines it: string keys, on demand, encrypted with KMS, recoverable, never deleted with the stack. */
 export class ReceiverTable extends TableV2 {
-  /** One ARN per secondary index, so that grants can name indexes instead of `index/*`. */
-  readonly indexArns: readonly string[];
-
   constructor(scope: Construct, id: string, props: ReceiverTableProps) {
     const { definition } = props;
     super(scope, id, {
@@ -30,7 +27,6 @@ export class ReceiverTable extends TableV2 {
       encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.indexArns = definition.indexes.map((index) => `${this.tableArn}/index/${index.name}`);
   }
 }
 

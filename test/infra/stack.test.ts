@@ -4,16 +4,19 @@
  * (cdk.json's feature flags, cdk-nag registered), and its Lambdas are really bundled by esbuild.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { App, CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
-import { assertConsumerFitsQueue, type ReceiverStack } from "../../infra/stack.ts";
+import type { ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
+import { outputKeys } from "../../infra/outputs.ts";
+import { assertConsumerFitsQueue, assertDeadLettersOutliveQueue, type ReceiverStack } from "../../infra/stack.ts";
 import {
   type ConsumerDefinition,
   type ConsumerId,
@@ -66,7 +69,6 @@ interface TableProperties {
 const settingsFromContext = {
   [settingNames.prefixes]: "TBT,NEWS",
   [settingNames.receivingNumbers]: "01012341234",
-  // Over the LOG_LEVEL the test environment sets: context comes before the environment.
   [settingNames.logLevel]: "warn",
 };
 
@@ -79,11 +81,26 @@ let app: App;
 let stack: ReceiverStack;
 let template: Template;
 
+/** cdk.json's context: its feature flags, as `cdk synth` passes them. */
+const cdkJsonContext = (
+  JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Record<string, unknown> }
+).context;
+
+/**
+ * Another app with these context values, synthesized without bundling (which changes no template
+ * property these checks read), then removed.
+ */
+function withApp(context: Record<string, unknown>, check: (other: ReceiverStack, template: Template) => void): void {
+  const other = createReceiverApp({ context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [], ...context } });
+  try {
+    check(other.stack, Template.fromStack(other.stack));
+  } finally {
+    rmSync(other.app.outdir, { recursive: true, force: true });
+  }
+}
+
 beforeAll(() => {
-  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  ({ app, stack } = createReceiverApp({ context: { ...context, stage: "test", ...settingsFromContext } }));
+  ({ app, stack } = createReceiverApp({ context: { ...cdkJsonContext, stage: "test", ...settingsFromContext } }));
   // Synthesizes the app: bundles the Lambdas and runs cdk-nag, which throws on any finding left open.
   template = Template.fromStack(stack);
 });
@@ -99,10 +116,14 @@ function resourcesOfType<Properties = Record<string, unknown>>(type: string): Re
   return Object.values(template.findResources(type)) as Resource<Properties>[];
 }
 
-/** The template's resource for a construct (an L2's default child). */
-function resourceOf<Properties = Record<string, unknown>>(construct: IConstruct): Resource<Properties> {
-  const id = stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  const resource = (template.toJSON().Resources as Record<string, Resource<Properties>>)[id];
+/** The template's resource for a construct (an L2's default child); the app's own stack unless said. */
+function resourceOf<Properties = Record<string, unknown>>(
+  construct: IConstruct,
+  inStack: ReceiverStack = stack,
+  inTemplate: Template = template,
+): Resource<Properties> {
+  const id = inStack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const resource = (inTemplate.toJSON().Resources as Record<string, Resource<Properties>>)[id];
   if (!resource) throw new Error(`${construct.node.path} has no resource ${id} in the template`);
   return resource;
 }
@@ -181,6 +202,15 @@ describe("HTTP API", () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context\\.requestId") },
     });
   });
+
+  it("never writes the request path in the access log, whose last segment is the URL secret", () => {
+    const [stage] = resourcesOfType<{ AccessLogSettings: { Format: string } }>("AWS::ApiGatewayV2::Stage");
+    const variables = stage?.Properties.AccessLogSettings.Format.match(/\$context\.[\w.]+/g) ?? [];
+    // $context.path, $context.resourcePath, $context.customDomain.basePathMatched and the like.
+    expect(variables.filter((variable) => /path/i.test(variable))).toEqual([]);
+    // The route key names the template, `ANY /inbound/{secret}`, never the secret itself.
+    expect(variables).toContain("$context.routeKey");
+  });
 });
 
 describe("functions", () => {
@@ -203,6 +233,35 @@ describe("functions", () => {
     const expected = { ...settingDefaults, ...settingsFromContext };
     for (const fn of allFunctions()) {
       expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables, fn.node.path).toMatchObject(expected);
+    }
+  });
+
+  it("never take a setting from the deployer's environment, only from context (or the defaults)", () => {
+    const environmentOf = (other: ReceiverStack, otherTemplate: Template) =>
+      [...Object.values(other.receiveFunctions), ...Object.values(other.consumerFunctions)].map(
+        (fn) => resourceOf<FunctionProperties>(fn, other, otherTemplate).Properties.Environment.Variables,
+      );
+    vi.stubEnv(settingNames.logLevel, "debug");
+    vi.stubEnv(settingNames.prefixes, "X");
+    try {
+      withApp({ stage: "shell" }, (other, otherTemplate) => {
+        for (const variables of environmentOf(other, otherTemplate)) {
+          expect(variables).toMatchObject({
+            [settingNames.logLevel]: settingDefaults[settingNames.logLevel],
+            [settingNames.prefixes]: settingDefaults[settingNames.prefixes],
+          });
+        }
+      });
+      withApp(
+        { stage: "shell", [settingNames.logLevel]: "debug", [settingNames.prefixes]: "X" },
+        (other, otherTemplate) => {
+          for (const variables of environmentOf(other, otherTemplate)) {
+            expect(variables).toMatchObject({ [settingNames.logLevel]: "debug", [settingNames.prefixes]: "X" });
+          }
+        },
+      );
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 
@@ -273,6 +332,25 @@ describe("queues", () => {
     }
   });
 
+  it("take messages up to the topology's size, SQS's largest (1 MiB), dead-letter queues too", () => {
+    for (const [queueId, definition] of queueEntries) {
+      expect(definition.maxMessageBytes, queueId).toBe(1024 * 1024);
+      const { queue, deadLetterQueue } = stack.queues[queueId];
+      for (const each of [queue, deadLetterQueue]) {
+        expect(resourceOf(each).Properties.MaximumMessageSize, each.node.path).toBe(definition.maxMessageBytes);
+      }
+    }
+  });
+
+  it("keep a dead letter longer than its queue keeps a message, since SQS ages it from its first enqueue", () => {
+    for (const [queueId, { queue, deadLetterQueue }] of Object.entries(stack.queues)) {
+      const retention = resourceOf<{ MessageRetentionPeriod: number }>(queue).Properties.MessageRetentionPeriod;
+      const deadLetterRetention = resourceOf<{ MessageRetentionPeriod: number }>(deadLetterQueue).Properties
+        .MessageRetentionPeriod;
+      expect(deadLetterRetention, queueId).toBeGreaterThan(retention);
+    }
+  });
+
   it("are encrypted with SQS-managed keys and refuse anything but HTTPS, dead-letter queues too", () => {
     for (const queue of allQueues()) {
       expect(resourceOf(queue).Properties.SqsManagedSseEnabled, queue.node.path).toBe(true);
@@ -304,6 +382,17 @@ describe("queues", () => {
         FunctionResponseTypes: ["ReportBatchItemFailures"],
         ScalingConfig: { MaximumConcurrency: definition.maximumConcurrency },
       });
+    }
+  });
+
+  it("are checked at synth: a dead-letter queue must keep messages longer than its queue", () => {
+    for (const [queueId, queue] of queueEntries) {
+      for (const deadLetterRetentionDays of [queue.retentionDays, queue.retentionDays - 1]) {
+        expect(() => assertDeadLettersOutliveQueue(queueId, { ...queue, deadLetterRetentionDays })).toThrow(
+          /dead-letter queue keeps messages/,
+        );
+      }
+      expect(() => assertDeadLettersOutliveQueue(queueId, queue)).not.toThrow();
     }
   });
 
@@ -375,8 +464,31 @@ describe("permissions", () => {
     }
   });
 
-  it("a consumer may read and write its own tables and query their indexes, each named, and send to no queue", () => {
-    const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]);
+  // functions/adapters make GetCommand and PutCommand calls only: no updates, queries or scans.
+  const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem"]);
+
+  it("grants consumers exactly the DynamoDB commands the functions' code imports", () => {
+    const functionsDirectory = fileURLToPath(new URL("../../functions", import.meta.url));
+    const called = new Set<string>();
+    for (const file of readdirSync(functionsDirectory, { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".ts")) continue;
+      const source = readFileSync(join(functionsDirectory, file), "utf8");
+      for (const [, names] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/(?:lib|client)-dynamodb"/g)) {
+        for (const [, command] of (names ?? "").matchAll(/(\w+)Command\b/g)) {
+          // The document client drops the Item(s) suffix of the API actions: GetCommand is GetItem.
+          const action = /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(command ?? "")
+            ? `${command}Item`
+            : /^Transact(Get|Write)$/.test(command ?? "")
+              ? `${command}Items`
+              : command;
+          called.add(`dynamodb:${action}`);
+        }
+      }
+    }
+    expect(called).toEqual(itemActions);
+  });
+
+  it("a consumer may get and put items in its own tables, nothing on indexes, and send to no queue", () => {
     for (const [consumerId, consumer] of consumerEntries) {
       const statements = roleStatements(stack.consumerFunctions[consumerId]);
       const actionsByResource = new Map<string, Set<string>>();
@@ -387,15 +499,13 @@ describe("permissions", () => {
           actionsByResource.set(resource, actions);
         }
       }
-      const ownTables = consumer.tables.map((tableId) => stack.tables[tableId]);
       expect(actionsByResource, consumerId).toEqual(
-        new Map([
-          ...ownTables.map((table) => [resolved(table.tableArn), itemActions] as const),
-          ...ownTables.flatMap((table) =>
-            table.indexArns.map((arn) => [resolved(arn), new Set(["dynamodb:Query"])] as const),
-          ),
-        ]),
+        new Map(consumer.tables.map((tableId) => [resolved(stack.tables[tableId].tableArn), itemActions] as const)),
       );
+      expect(
+        [...actionsByResource.keys()].filter((resource) => resource.includes("/index/")),
+        consumerId,
+      ).toEqual([]);
       expect(actionsOf(statements)).not.toContain("sqs:SendMessage");
     }
   });
@@ -414,6 +524,13 @@ describe("outputs", () => {
       expect(url[0]?.Description).toContain(route.registration);
       if (route === routes.inboundSms) expect(url[0]?.Description).toMatch(/Register it with ToBeText/);
       if (route === routes.statusCallback) expect(url[0]?.Description).toMatch(/`callback` parameter/);
+    }
+  });
+
+  it("give each dead-letter queue's ARN and URL under the keys npm run redrive reads", () => {
+    for (const [queueId, { deadLetterQueue }] of Object.entries(stack.queues) as [QueueId, ReceiverQueue][]) {
+      template.hasOutput(outputKeys.deadLetterQueueArn(queueId), { Value: stack.resolve(deadLetterQueue.queueArn) });
+      template.hasOutput(outputKeys.deadLetterQueueUrl(queueId), { Value: stack.resolve(deadLetterQueue.queueUrl) });
     }
   });
 
@@ -445,6 +562,7 @@ describe("operations", () => {
     ComparisonOperator: string;
     Dimensions?: { Name: string; Value: unknown }[];
     AlarmActions?: unknown[];
+    AlarmDescription?: string;
   }
   const alarms = () => resourcesOfType<AlarmProperties>("AWS::CloudWatch::Alarm").map((alarm) => alarm.Properties);
   const alarmsOn = (metricName: string, dimension: unknown) =>
@@ -479,6 +597,30 @@ describe("operations", () => {
     }
   });
 
+  it("alarm per route on ten or more denied requests in 5 minutes: after a botched rotation every message is refused", () => {
+    for (const routeId of Object.keys(routes)) {
+      const denied = alarmsOn(metrics.names.denied, routeId);
+      expect(denied, routeId).toHaveLength(1);
+      expect(denied[0]).toMatchObject({
+        Namespace: metrics.namespace,
+        Statistic: "Sum",
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 10,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+      });
+      // The dimensions the functions emit Denied with, or the alarm watches a metric that never comes.
+      expect(new Set(denied[0]?.Dimensions?.map((dimension) => JSON.stringify(dimension)))).toEqual(
+        new Set([
+          JSON.stringify({ Name: "service", Value: stack.stackName }),
+          JSON.stringify({ Name: "route", Value: routeId }),
+        ]),
+      );
+      expect(denied[0]?.AlarmDescription).toMatch(/rotat/);
+    }
+  });
+
   it("send every alarm to the alarm topic", () => {
     expect(alarms().length).toBeGreaterThan(0);
     for (const alarm of alarms()) {
@@ -486,20 +628,38 @@ describe("operations", () => {
     }
   });
 
+  it("let CloudWatch publish this account's alarms to the alarm topic, over TLS only", () => {
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [stack.resolve(stack.operations.alarmTopic.topicArn)],
+      PolicyDocument: {
+        // In the order CDK writes them: the topic's own deny, then what is added to it.
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          {
+            Sid: "CloudWatchAlarmsPublish",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: stack.resolve(stack.operations.alarmTopic.topicArn),
+            Condition: {
+              StringEquals: { "aws:SourceAccount": stack.resolve(stack.account) },
+              ArnLike: {
+                "aws:SourceArn": stack.resolve(
+                  `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+                ),
+              },
+            },
+          },
+        ]),
+      },
+    });
+  });
+
   it("e-mail the alarms only to an address given at deploy time", () => {
     template.resourceCountIs("AWS::SNS::Subscription", 0);
-    const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-      context: Record<string, unknown>;
-    };
-    const withEmail = createReceiverApp({ context: { ...context, stage: "mail", alarmEmail: "ops@example.com" } });
-    try {
-      Template.fromStack(withEmail.stack).hasResourceProperties("AWS::SNS::Subscription", {
-        Protocol: "email",
-        Endpoint: "ops@example.com",
-      });
-    } finally {
-      rmSync(withEmail.app.outdir, { recursive: true, force: true });
-    }
+    withApp({ stage: "mail", alarmEmail: "ops@example.com" }, (_, withEmail) => {
+      withEmail.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+    });
   });
 
   it("draw a dashboard of inbound, duplicates, rejects, acknowledgement latency, callbacks and queues", () => {
