@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { urlSecretSettings } from "../../infra/topology.ts";
+import { urlSecretSettings } from "../contract.ts";
 import { logger } from "../shared/logger.ts";
 import { listSetting, SettingError } from "../shared/settings.ts";
 

@@ -1,4 +1,4 @@
-import { limits } from "../../infra/topology.ts";
+import { requestLimits } from "../contract.ts";
 import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
 import { resultCodes } from "./tobetext-result.ts";
@@ -52,8 +52,8 @@ export function acceptStatusCallback(input: ReceivedFields): Acceptance<StatusCa
     ["MsgId", msgId],
     ["CKey", cKey],
   ] as const) {
-    if (value !== undefined && Buffer.byteLength(value, "utf8") > limits.maxIdentifierBytes) {
-      return rejected(resultCodes.badCKey, `${name} is longer than ${limits.maxIdentifierBytes} bytes`);
+    if (value !== undefined && Buffer.byteLength(value, "utf8") > requestLimits.maxIdentifierBytes) {
+      return rejected(resultCodes.badCKey, `${name} is longer than ${requestLimits.maxIdentifierBytes} bytes`);
     }
   }
   const errorCode = read("ErrorCode") ?? "";

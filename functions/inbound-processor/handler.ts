@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { metrics, settingNames, tables } from "../../infra/topology.ts";
+import { metrics, settingNames, tables } from "../contract.ts";
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
 import { envelopeProcessor } from "../shared/envelope-processor.ts";
 import { emitMetric, logger } from "../shared/logger.ts";

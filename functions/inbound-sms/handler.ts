@@ -1,4 +1,4 @@
-import { settingNames } from "../../infra/topology.ts";
+import { settingNames } from "../contract.ts";
 import { acceptInboundSms } from "../domain/inbound-sms.ts";
 import { parsePhoneNumber } from "../domain/phone-number.ts";
 import { describeText, maskPhone } from "../shared/logger.ts";

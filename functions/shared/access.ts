@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BlockList, isIPv6 } from "node:net";
-import { settingNames } from "../../infra/topology.ts";
+import { settingNames } from "../contract.ts";
 import { listSetting, SettingError } from "./settings.ts";
 
 /** Why a request was refused before anything of it was read. */

@@ -3,7 +3,7 @@
  * CloudWatch Logs. Phone numbers and message text are personal data; call `maskPhone` /
  * `describeText` before logging them at info level, and put raw values only in debug entries.
  */
-import { logLevels, metrics, settingNames } from "../../infra/topology.ts";
+import { logLevels, metrics, settingNames } from "../contract.ts";
 import { oneOfSetting } from "./settings.ts";
 
 export type LogLevel = (typeof logLevels)[number];

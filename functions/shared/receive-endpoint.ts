@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { metrics, queues, type RouteId, routes } from "../../infra/topology.ts";
+import { metrics, queues, type RouteId, routes } from "../contract.ts";
 import { EnvelopeTooLargeError, enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { Envelope } from "../domain/envelope.ts";

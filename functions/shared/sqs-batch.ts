@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { metrics } from "../../infra/topology.ts";
+import { metrics } from "../contract.ts";
 import { emitMetric, logger } from "./logger.ts";
 
 /** Every record of a batch failed: thrown, so that the invocation counts as an error and alarms. */

@@ -3,7 +3,7 @@ import type { BlockList } from "node:net";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { XMLBuilder } from "fast-xml-parser";
-import { metrics, secretPathParameter } from "../../infra/topology.ts";
+import { metrics, secretPathParameter } from "../contract.ts";
 import type { UrlSecrets } from "../adapters/url-secrets.ts";
 import type { RejectedRequest } from "../domain/envelope.ts";
 import { resultCodes, type ToBeTextResult } from "../domain/tobetext-result.ts";

@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { metrics, tables } from "../../infra/topology.ts";
+import { metrics, tables } from "../contract.ts";
 import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
 import { envelopeProcessor } from "../shared/envelope-processor.ts";
 import { emitMetric, logger } from "../shared/logger.ts";

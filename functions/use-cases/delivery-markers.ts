@@ -1,4 +1,4 @@
-import { maxEnvelopeAgeDays } from "../../infra/topology.ts";
+import { maxEnvelopeAgeDays } from "../contract.ts";
 
 /**
  * Per-delivery markers: which record a delivery (one HTTP request, one queued envelope) was
