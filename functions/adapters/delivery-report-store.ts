@@ -1,6 +1,6 @@
 import type { DeliveryReport } from "../domain/delivery-report.ts";
 import type { DeliveryReportPorts } from "../use-cases/record-status-callback.ts";
-import { deliveryMarkers } from "./delivery-markers.ts";
+import { arrivalMarkers } from "./arrival-markers.ts";
 import { updateItem } from "./dynamodb.ts";
 
 export interface DeliveryReportTables {
@@ -11,7 +11,7 @@ export interface DeliveryReportTables {
 /** DynamoDB behind recordStatusCallback: one item per sent message, markers in the dedupe table. */
 export function deliveryReportStore(tables: DeliveryReportTables): DeliveryReportPorts {
   return {
-    ...deliveryMarkers(tables.dedupe),
+    ...arrivalMarkers(tables.dedupe),
     updateReport: (recordId, change) => updateItem<DeliveryReport>(tables.deliveryReports, { recordId }, change),
   };
 }

@@ -1,6 +1,6 @@
-import type { DedupeWindow, InboundMessageRecord } from "../domain/inbound-delivery.ts";
-import type { InboundMessagePorts } from "../use-cases/record-inbound-delivery.ts";
-import { deliveryMarkers, epochSeconds } from "./delivery-markers.ts";
+import type { DedupeWindow, InboundMessageRecord } from "../domain/inbound-message.ts";
+import type { InboundMessagePorts } from "../use-cases/record-inbound-arrival.ts";
+import { arrivalMarkers, epochSeconds } from "./arrival-markers.ts";
 import { updateItem } from "./dynamodb.ts";
 
 export interface InboundTables {
@@ -8,10 +8,10 @@ export interface InboundTables {
   dedupe: string;
 }
 
-/** DynamoDB behind recordInboundDelivery: messages in one table, windows and markers in the expiring dedupe table. */
+/** DynamoDB behind recordInboundArrival: messages in one table, windows and markers in the expiring dedupe table. */
 export function inboundMessageStore(tables: InboundTables): InboundMessagePorts {
   return {
-    ...deliveryMarkers(tables.dedupe),
+    ...arrivalMarkers(tables.dedupe),
     async updateWindows(fingerprint, change, keepUntil) {
       await updateItem<WindowItem>(tables.dedupe, { key: `window#${fingerprint}` }, (current) => {
         const next = change(windowsOf(current));

@@ -1,11 +1,4 @@
-import type { Outcome, ReportedNumber, StatusCallback } from "./status-callback.ts";
-
-/** One status callback as the receive handler queued it. */
-export interface CallbackDelivery {
-  deliveryId: string;
-  receivedAt: string;
-  callback: StatusCallback;
-}
+import type { CallbackArrival, Outcome, ReportedNumber, StatusCallback } from "./envelope.ts";
 
 /** One distinct result reported for a message, however many times it came. */
 export interface ReportedResult {
@@ -45,7 +38,7 @@ export interface DeliveryReport {
   firstCallbackAt: string;
   lastCallbackAt: string;
   flags: ReportFlag[];
-  /** The latest callbacks' delivery ids (at most `maxListedCallbacks`). */
+  /** The latest callbacks' arrival ids, as `deliveryId` (stored name), at most `maxListedCallbacks`. */
   callbacks: { deliveryId: string; arrivedAt: string }[];
 }
 
@@ -70,16 +63,16 @@ const sameResult = (entry: ReportedResult, callback: StatusCallback) =>
  */
 export function countCallback(
   current: DeliveryReport | undefined,
-  delivery: CallbackDelivery,
+  arrival: CallbackArrival,
   recordId: string,
 ): DeliveryReport | undefined {
-  if (current?.callbacks.some((listed) => listed.deliveryId === delivery.deliveryId)) return undefined;
-  const { callback, receivedAt } = delivery;
+  if (current?.callbacks.some((listed) => listed.deliveryId === arrival.arrivalId)) return undefined;
+  const { callback, receivedAt } = arrival;
   const { listed: history, unlisted } = bounded(addToHistory(current?.history ?? [], callback, receivedAt));
   const unlistedCallbacks = (current?.unlistedCallbacks ?? 0) + unlisted;
   const chosen = currentResult(history);
   const finalOutcomes = new Set(history.filter((entry) => isFinal(entry.outcome)).map((entry) => entry.outcome));
-  const callbacks = [...(current?.callbacks ?? []), { deliveryId: delivery.deliveryId, arrivedAt: receivedAt }]
+  const callbacks = [...(current?.callbacks ?? []), { deliveryId: arrival.arrivalId, arrivedAt: receivedAt }]
     .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.deliveryId.localeCompare(b.deliveryId))
     .slice(-maxListedCallbacks);
   return {

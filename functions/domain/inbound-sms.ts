@@ -1,23 +1,11 @@
 import { createHash } from "node:crypto";
+import type { InboundFlag, InboundSms } from "./envelope.ts";
 import { splitBody } from "./message-prefix.ts";
-import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
+import { parsePhoneNumber } from "./phone-number.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
 import { resultCodes } from "./tobetext-result.ts";
 
-/** Something a person should look at on an otherwise accepted message. */
-export type InboundFlag = "UNKNOWN_PREFIX" | "UNDECODABLE_BYTES";
-
-/**
- * An inbound SMS that passed validation, ready to be queued. Body as received (prefix and text) is
- * `fields.Body`; it is kept there only, so that the text is queued and stored once, not three times.
- */
-export interface InboundSms extends ReceivedFields {
-  sender: PhoneNumber;
-  recipient: PhoneNumber;
-  prefix: string;
-  text: string;
-  flags: InboundFlag[];
-}
+export type { InboundFlag, InboundSms } from "./envelope.ts";
 
 export interface InboundRules {
   /** Prefixes the customer bought from ToBeText. */

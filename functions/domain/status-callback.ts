@@ -1,10 +1,10 @@
 import { requestLimits } from "../contract.ts";
+import type { Outcome, ReportedNumber, StatusCallback } from "./envelope.ts";
 import { type PhoneNumber, parsePhoneNumber } from "./phone-number.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
 import { resultCodes } from "./tobetext-result.ts";
 
-/** What a result means for the message: delivered and failed are final, unknown is not. */
-export type Outcome = "delivered" | "failed" | "unknown";
+export type { Outcome, ReportedNumber, StatusCallback } from "./envelope.ts";
 
 /** ToBeText's status-callback error codes, with their meaning in words. */
 export const statusCodes: Readonly<Record<string, { meaning: string; outcome: Outcome }>> = {
@@ -15,25 +15,6 @@ export const statusCodes: Readonly<Record<string, { meaning: string; outcome: Ou
 };
 
 export const unknownCode = { meaning: "Unknown error code", outcome: "unknown" } as const;
-
-/** A number as sent, with its E.164 form when it reads as a phone number. */
-export interface ReportedNumber {
-  asSent: string;
-  e164?: string;
-}
-
-/** A status callback that passed validation, ready to be queued. */
-export interface StatusCallback extends ReceivedFields {
-  msgId?: string;
-  cKey?: string;
-  status: string;
-  errorCode: string;
-  errorMeaning: string;
-  outcome: Outcome;
-  errorMsg: string;
-  sendNum?: ReportedNumber;
-  recvNum?: ReportedNumber;
-}
 
 /**
  * Accepts a status callback: it must name its message by MsgId or CKey. Everything else is

@@ -5,7 +5,7 @@ import { inboundMessageStore } from "../adapters/inbound-store.ts";
 import { envelopeProcessor } from "../shared/envelope-processor.ts";
 import { emitMetric, logger } from "../shared/logger.ts";
 import { positiveIntegerSetting, requiredSetting } from "../shared/settings.ts";
-import { recordInboundDelivery } from "../use-cases/record-inbound-delivery.ts";
+import { recordInboundArrival } from "../use-cases/record-inbound-arrival.ts";
 
 const inboundMessages = inboundMessageStore({
   inboundMessages: requiredSetting(tables.inboundMessages.nameSetting),
@@ -18,7 +18,7 @@ const dedupeWindowMs = positiveIntegerSetting(settingNames.dedupeWindowSeconds, 
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
   envelopeProcessor(rejectedRequestsTable, {
     "inbound-sms": async ({ delivery }) => {
-      const recorded = await recordInboundDelivery(delivery, inboundMessages, dedupeWindowMs);
+      const recorded = await recordInboundArrival(delivery, inboundMessages, dedupeWindowMs);
       logger.info("inbound SMS stored", {
         deliveryId: delivery.deliveryId,
         messageId: recorded.messageId,

@@ -1,9 +1,10 @@
-import { type CallbackDelivery, countCallback, type DeliveryReport } from "../domain/delivery-report.ts";
+import { countCallback, type DeliveryReport } from "../domain/delivery-report.ts";
+import type { CallbackArrival } from "../domain/envelope.ts";
 import { deliveryRecordIdOf } from "../domain/status-callback.ts";
-import { type DeliveryMarkers, dedupeStateLifetimeMs } from "./delivery-markers.ts";
+import { type ArrivalMarkers, dedupeStateLifetimeMs } from "./arrival-markers.ts";
 
 /** What recording a callback needs from storage; adapters/delivery-report-store.ts provides it. */
-export interface DeliveryReportPorts extends DeliveryMarkers {
+export interface DeliveryReportPorts extends ArrivalMarkers {
   updateReport(
     recordId: string,
     change: (current: DeliveryReport | undefined) => DeliveryReport | undefined,
@@ -23,20 +24,20 @@ export interface RecordedCallback {
  * callback changes nothing.
  */
 export async function recordStatusCallback(
-  delivery: CallbackDelivery,
+  arrival: CallbackArrival,
   ports: DeliveryReportPorts,
 ): Promise<RecordedCallback> {
-  const recordId = deliveryRecordIdOf(delivery.callback);
-  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeStateLifetimeMs);
-  const assignment = await ports.findAssignment(delivery.deliveryId);
+  const recordId = deliveryRecordIdOf(arrival.callback);
+  const keepUntil = new Date(Date.parse(arrival.receivedAt) + dedupeStateLifetimeMs);
+  const assignment = await ports.findAssignment(arrival.arrivalId);
   if (assignment?.counted) return { recordId, counted: false, report: undefined };
 
   let counted = false;
   const report = await ports.updateReport(recordId, (current) => {
-    const next = countCallback(current, delivery, recordId);
+    const next = countCallback(current, arrival, recordId);
     counted = next !== undefined;
     return next;
   });
-  await ports.rememberAssignment(delivery.deliveryId, { recordId, counted: true }, keepUntil);
+  await ports.rememberAssignment(arrival.arrivalId, { recordId, counted: true }, keepUntil);
   return { recordId, counted, report };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  type CallbackDelivery,
+  type CallbackArrival,
   countCallback,
   type DeliveryReport,
   maxListedCallbacks,
@@ -34,14 +34,14 @@ const delivery = (
   minutes: number,
   result: ResultName,
   extra: Record<string, string> = {},
-): CallbackDelivery => ({
+): CallbackArrival => ({
   deliveryId,
   receivedAt: at(minutes),
   callback: callbackOf({ ...identity, ...results[result], ...extra }),
 });
 
 /** Counts deliveries in the order given, as the use case does: a repeat (undefined) leaves the record as it is. */
-function countAll(deliveries: CallbackDelivery[]): DeliveryReport {
+function countAll(deliveries: CallbackArrival[]): DeliveryReport {
   let report: DeliveryReport | undefined;
   for (const next of deliveries) report = countCallback(report, next, recordId) ?? report;
   if (!report) throw new Error("no deliveries counted");
@@ -115,7 +115,7 @@ describe("countCallback: the first callback", () => {
   });
 
   it("keeps only the identity the callback has", () => {
-    const onlyCKey: CallbackDelivery = {
+    const onlyCKey: CallbackArrival = {
       deliveryId: "d1",
       receivedAt: at(1),
       callback: callbackOf({ CKey: "order-42", ...results.failed }),
@@ -237,7 +237,7 @@ describe("countCallback: the current result", () => {
 });
 
 describe("countCallback: order independence", () => {
-  const orderIndependent: [string, CallbackDelivery[]][] = [
+  const orderIndependent: [string, CallbackArrival[]][] = [
     [
       "repeats of one result",
       [
@@ -293,7 +293,7 @@ describe("countCallback: order independence", () => {
   ];
 
   // Equal arrival times: ToBeText's periodic sender can deliver several results in the same millisecond.
-  const equalTimes: [string, CallbackDelivery[]][] = [
+  const equalTimes: [string, CallbackArrival[]][] = [
     [
       "conflicting finals arriving at the same time",
       [
@@ -335,7 +335,7 @@ describe("countCallback: order independence", () => {
   ];
 
   // Repeats of one result that differ in fields ToBeText adds (a timestamp, a field name's case, a number's spelling).
-  const differingRepeats: [string, CallbackDelivery[]][] = [
+  const differingRepeats: [string, CallbackArrival[]][] = [
     [
       "repeats carrying a different extra field",
       [
@@ -356,7 +356,7 @@ describe("countCallback: order independence", () => {
     ],
   ];
 
-  const expectSameRecordInEveryOrder = (deliveries: CallbackDelivery[]) => {
+  const expectSameRecordInEveryOrder = (deliveries: CallbackArrival[]) => {
     const orders = permutations(deliveries);
     const reference = countAll(deliveries);
     for (const order of orders) {

@@ -1,21 +1,21 @@
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import type { CallbackDelivery } from "../../functions/domain/delivery-report.ts";
+import type { CallbackArrival } from "../../functions/domain/delivery-report.ts";
 import { type Envelope, serializeEnvelope } from "../../functions/domain/envelope.ts";
-import type { InboundDelivery } from "../../functions/domain/inbound-delivery.ts";
+import type { InboundArrival } from "../../functions/domain/inbound-message.ts";
 import { envelopeProcessor } from "../../functions/shared/envelope-processor.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
 // Rejected-request envelopes go to DynamoDB (keepRejectedRequest): covered by the integration tests, not here.
 const rejectedRequestsTable = "rejected-requests-unit";
 
-const inboundDelivery: InboundDelivery = {
+const inboundDelivery: InboundArrival = {
   deliveryId: "in-1",
   receivedAt: "2026-01-01T09:00:00.000Z",
   sms: inboundSms({ sender: "01012345678", recipient: "821098765432", prefix: "TOBE", text: "네" }),
 };
 
-const callbackDelivery = (deliveryId: string): CallbackDelivery => ({
+const callbackDelivery = (deliveryId: string): CallbackArrival => ({
   deliveryId,
   receivedAt: "2026-01-01T09:05:00.000Z",
   callback: {
@@ -64,8 +64,8 @@ const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }
 
 describe("envelopeProcessor", () => {
   it("hands each envelope to the handler for its kind", async () => {
-    const inbound: InboundDelivery[] = [];
-    const callbacks: CallbackDelivery[] = [];
+    const inbound: InboundArrival[] = [];
+    const callbacks: CallbackArrival[] = [];
     const process = envelopeProcessor(rejectedRequestsTable, {
       "inbound-sms": async (envelope) => void inbound.push(envelope.delivery),
       "status-callback": async (envelope) => void callbacks.push(envelope.delivery),

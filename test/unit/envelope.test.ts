@@ -6,10 +6,10 @@ import {
   type RejectedRequest,
   serializeEnvelope,
 } from "../../functions/domain/envelope.ts";
-import type { InboundDelivery } from "../../functions/domain/inbound-delivery.ts";
+import type { InboundArrival } from "../../functions/domain/inbound-message.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
-const delivery: InboundDelivery = {
+const delivery: InboundArrival = {
   deliveryId: "0123456789abcdef0123456789abcdef",
   receivedAt: "2025-03-01T10:00:00.000Z",
   sms: inboundSms({ sender: "010-1234-5678", recipient: "821098765432", prefix: "TOBE", text: "안녕 😀" }),

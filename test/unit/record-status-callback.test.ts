@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  type CallbackDelivery,
+  type CallbackArrival,
   type DeliveryReport,
   maxListedCallbacks,
 } from "../../functions/domain/delivery-report.ts";
 import type { StatusCallback } from "../../functions/domain/status-callback.ts";
-import { type DeliveryAssignment, dedupeStateLifetimeMs } from "../../functions/use-cases/delivery-markers.ts";
+import { type ArrivalAssignment, dedupeStateLifetimeMs } from "../../functions/use-cases/arrival-markers.ts";
 import { type DeliveryReportPorts, recordStatusCallback } from "../../functions/use-cases/record-status-callback.ts";
 
 const t0 = Date.parse("2026-01-01T09:00:00.000Z");
@@ -27,7 +27,7 @@ const success: StatusCallback = {
   recvNum: { asSent: "01098765432", e164: "+821098765432" },
 };
 
-const delivery = (deliveryId: string, offsetMs: number, callback: StatusCallback = success): CallbackDelivery => ({
+const delivery = (deliveryId: string, offsetMs: number, callback: StatusCallback = success): CallbackArrival => ({
   deliveryId,
   receivedAt: at(offsetMs),
   callback,
@@ -35,13 +35,13 @@ const delivery = (deliveryId: string, offsetMs: number, callback: StatusCallback
 
 interface MarkerWrite {
   deliveryId: string;
-  assignment: DeliveryAssignment;
+  assignment: ArrivalAssignment;
   keepUntil: Date;
 }
 
 /** The ports over plain maps: the use case's logic alone, storage semantics as DynamoDB's (last write wins). */
 function memoryPorts() {
-  const assignments = new Map<string, DeliveryAssignment>();
+  const assignments = new Map<string, ArrivalAssignment>();
   const reports = new Map<string, DeliveryReport>();
   const markerWrites: MarkerWrite[] = [];
   const events: string[] = [];

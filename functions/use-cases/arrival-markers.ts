@@ -1,18 +1,18 @@
 import { maxEnvelopeAgeDays } from "../contract.ts";
 
 /**
- * Per-delivery markers: which record a delivery (one HTTP request, one queued envelope) was
+ * Per-arrival markers: which record an arrival (one HTTP request, one queued envelope) was
  * assigned to, and whether it has been counted there. SQS delivers at least once; the marker
- * is what makes processing a delivery twice change nothing.
+ * is what makes processing an arrival twice change nothing.
  */
-export interface DeliveryAssignment {
+export interface ArrivalAssignment {
   recordId: string;
   counted: boolean;
 }
 
-export interface DeliveryMarkers {
-  findAssignment(deliveryId: string): Promise<DeliveryAssignment | undefined>;
-  rememberAssignment(deliveryId: string, assignment: DeliveryAssignment, keepUntil: Date): Promise<void>;
+export interface ArrivalMarkers {
+  findAssignment(arrivalId: string): Promise<ArrivalAssignment | undefined>;
+  rememberAssignment(arrivalId: string, assignment: ArrivalAssignment, keepUntil: Date): Promise<void>;
 }
 
 /**

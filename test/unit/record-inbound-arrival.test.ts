@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { DedupeWindow, InboundDelivery, InboundMessageRecord } from "../../functions/domain/inbound-delivery.ts";
-import { maxListedDeliveries } from "../../functions/domain/inbound-delivery.ts";
-import type { DeliveryAssignment } from "../../functions/use-cases/delivery-markers.ts";
-import { type InboundMessagePorts, recordInboundDelivery } from "../../functions/use-cases/record-inbound-delivery.ts";
+import type { DedupeWindow, InboundArrival, InboundMessageRecord } from "../../functions/domain/inbound-message.ts";
+import { maxListedDeliveries } from "../../functions/domain/inbound-message.ts";
+import type { ArrivalAssignment } from "../../functions/use-cases/arrival-markers.ts";
+import { type InboundMessagePorts, recordInboundArrival } from "../../functions/use-cases/record-inbound-arrival.ts";
 import { queues } from "../../infra/topology.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
@@ -11,7 +11,7 @@ const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
 
 const sms = inboundSms({ sender: "01012345678", recipient: "821098765432", prefix: "TOBE", text: "네" });
-const delivery = (deliveryId: string, offsetMs: number, body = sms.fields.Body): InboundDelivery => ({
+const delivery = (deliveryId: string, offsetMs: number, body = sms.fields.Body): InboundArrival => ({
   deliveryId,
   receivedAt: at(offsetMs),
   sms: { ...sms, fields: { ...sms.fields, Body: body ?? "" } },
@@ -19,7 +19,7 @@ const delivery = (deliveryId: string, offsetMs: number, body = sms.fields.Body):
 
 /** The ports over plain maps: the use case's logic alone, storage semantics as DynamoDB's (last write wins). */
 function memoryPorts() {
-  const assignments = new Map<string, DeliveryAssignment>();
+  const assignments = new Map<string, ArrivalAssignment>();
   const windows = new Map<string, DedupeWindow[]>();
   const messages = new Map<string, InboundMessageRecord>();
   /** How long each piece of dedupe state was asked to be kept. */
@@ -46,12 +46,12 @@ function memoryPorts() {
   return { ports, messages, assignments, windows, keptUntil };
 }
 
-describe("recordInboundDelivery", () => {
+describe("recordInboundArrival", () => {
   it("counts retries inside the window on the first message and opens a new one after it", async () => {
     const { ports, messages } = memoryPorts();
-    const first = await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
-    const retry = await recordInboundDelivery(delivery("d2", 30_000), ports, windowMs);
-    const later = await recordInboundDelivery(delivery("d3", windowMs + 1), ports, windowMs);
+    const first = await recordInboundArrival(delivery("d1", 0), ports, windowMs);
+    const retry = await recordInboundArrival(delivery("d2", 30_000), ports, windowMs);
+    const later = await recordInboundArrival(delivery("d3", windowMs + 1), ports, windowMs);
 
     expect(first).toMatchObject({ messageId: "d1", counted: true, duplicate: false });
     expect(retry).toMatchObject({ messageId: "d1", counted: true, duplicate: true });
@@ -62,15 +62,15 @@ describe("recordInboundDelivery", () => {
 
   it("keeps different bodies apart", async () => {
     const { ports, messages } = memoryPorts();
-    await recordInboundDelivery(delivery("d1", 0, "TOBE 네"), ports, windowMs);
-    await recordInboundDelivery(delivery("d2", 1, "TOBE 아니오"), ports, windowMs);
+    await recordInboundArrival(delivery("d1", 0, "TOBE 네"), ports, windowMs);
+    await recordInboundArrival(delivery("d2", 1, "TOBE 아니오"), ports, windowMs);
     expect([...messages.keys()].sort()).toEqual(["d1", "d2"]);
   });
 
   it("changes nothing when the same delivery is processed again", async () => {
     const { ports, messages } = memoryPorts();
-    await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
-    const again = await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
+    await recordInboundArrival(delivery("d1", 0), ports, windowMs);
+    const again = await recordInboundArrival(delivery("d1", 0), ports, windowMs);
     expect(again).toMatchObject({ messageId: "d1", counted: false, duplicate: false });
     expect(messages.get("d1")?.deliveryCount).toBe(1);
   });
@@ -79,21 +79,21 @@ describe("recordInboundDelivery", () => {
     const { ports, messages } = memoryPorts();
     const total = maxListedDeliveries + 5;
     for (let index = 0; index < total; index++) {
-      await recordInboundDelivery(delivery(`d${index}`, index), ports, windowMs);
+      await recordInboundArrival(delivery(`d${index}`, index), ports, windowMs);
     }
     expect(messages.get("d0")?.deliveries.some((listed) => listed.deliveryId === "d0")).toBe(false);
 
-    const again = await recordInboundDelivery(delivery("d0", 0), ports, windowMs);
+    const again = await recordInboundArrival(delivery("d0", 0), ports, windowMs);
     expect(again.counted).toBe(false);
     expect(messages.get("d0")?.deliveryCount).toBe(total);
   });
 
   it("counts a retry redriven after a genuine repeat opened a later window on its first message", async () => {
     const { ports, messages } = memoryPorts();
-    await recordInboundDelivery(delivery("first", 0), ports, windowMs);
-    await recordInboundDelivery(delivery("repeat", 3 * windowMs), ports, windowMs);
+    await recordInboundArrival(delivery("first", 0), ports, windowMs);
+    await recordInboundArrival(delivery("repeat", 3 * windowMs), ports, windowMs);
     // The retry arrived a second after the first, was dead-lettered, and is redriven now.
-    const redriven = await recordInboundDelivery(delivery("retry", 1_000), ports, windowMs);
+    const redriven = await recordInboundArrival(delivery("retry", 1_000), ports, windowMs);
     expect(redriven).toMatchObject({ messageId: "first", counted: true, duplicate: true });
     expect(messages.get("first")?.deliveryCount).toBe(2);
     expect(messages.get("repeat")?.deliveryCount).toBe(1);
@@ -102,7 +102,7 @@ describe("recordInboundDelivery", () => {
 
   it("keeps windows and markers for as long as a dead letter can still be redriven", async () => {
     const { ports, keptUntil } = memoryPorts();
-    await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
+    await recordInboundArrival(delivery("d1", 0), ports, windowMs);
     const { retentionDays, deadLetterRetentionDays } = queues.inboundSms;
     const longestLife = t0 + (retentionDays + deadLetterRetentionDays) * 86_400_000;
     expect(keptUntil.map((kept) => kept.kind).sort()).toEqual(["marker", "marker", "windows"]);
@@ -113,7 +113,7 @@ describe("recordInboundDelivery", () => {
     const { ports, messages, assignments } = memoryPorts();
     // The marker was written, then the function died: the record was never touched.
     assignments.set("d1", { recordId: "d1", counted: false });
-    const recorded = await recordInboundDelivery(delivery("d1", 0), ports, windowMs);
+    const recorded = await recordInboundArrival(delivery("d1", 0), ports, windowMs);
     expect(recorded.counted).toBe(true);
     expect(messages.get("d1")?.deliveryCount).toBe(1);
     expect(assignments.get("d1")).toEqual({ recordId: "d1", counted: true });

@@ -1,16 +1,16 @@
 import {
-  countDelivery,
+  countArrival,
   type DedupeWindow,
   decideMessage,
-  type InboundDelivery,
   type InboundMessageRecord,
   keptWindows,
-} from "../domain/inbound-delivery.ts";
+} from "../domain/inbound-message.ts";
+import type { InboundArrival } from "../domain/envelope.ts";
 import { fingerprintOf } from "../domain/inbound-sms.ts";
-import { type DeliveryMarkers, dedupeStateLifetimeMs } from "./delivery-markers.ts";
+import { type ArrivalMarkers, dedupeStateLifetimeMs } from "./arrival-markers.ts";
 
-/** What recording a delivery needs from storage; adapters/inbound-store.ts provides it. */
-export interface InboundMessagePorts extends DeliveryMarkers {
+/** What recording an arrival needs from storage; adapters/inbound-store.ts provides it. */
+export interface InboundMessagePorts extends ArrivalMarkers {
   /** Changes the windows a fingerprint has opened; `keepUntil` says how long the new list must be kept. */
   updateWindows(
     fingerprint: string,
@@ -23,7 +23,7 @@ export interface InboundMessagePorts extends DeliveryMarkers {
   ): Promise<InboundMessageRecord | undefined>;
 }
 
-export interface RecordedDelivery {
+export interface RecordedArrival {
   messageId: string;
   /** False when this delivery was already counted (an SQS redelivery). */
   counted: boolean;
@@ -37,47 +37,47 @@ export interface RecordedDelivery {
  * receiving number and Body as one that opened a dedupe window is counted on that message;
  * otherwise it starts a new message. Running it again for the same delivery changes nothing.
  */
-export async function recordInboundDelivery(
-  delivery: InboundDelivery,
+export async function recordInboundArrival(
+  arrival: InboundArrival,
   ports: InboundMessagePorts,
   dedupeWindowMs: number,
-): Promise<RecordedDelivery> {
-  const fingerprint = fingerprintOf(delivery.sms);
-  const keepUntil = new Date(Date.parse(delivery.receivedAt) + dedupeWindowMs + dedupeStateLifetimeMs);
+): Promise<RecordedArrival> {
+  const fingerprint = fingerprintOf(arrival.sms);
+  const keepUntil = new Date(Date.parse(arrival.receivedAt) + dedupeWindowMs + dedupeStateLifetimeMs);
 
-  const assignment = await ports.findAssignment(delivery.deliveryId);
-  // Counted before: the marker says so even when the record no longer lists this delivery.
+  const assignment = await ports.findAssignment(arrival.arrivalId);
+  // Counted before: the marker says so even when the record no longer lists this arrival.
   if (assignment?.counted) {
     return { messageId: assignment.recordId, counted: false, duplicate: false, record: undefined };
   }
 
   let messageId = assignment?.recordId;
   if (messageId === undefined) {
-    let decided = delivery.deliveryId;
+    let decided = arrival.arrivalId;
     await ports.updateWindows(
       fingerprint,
       (windows) => {
-        const decision = decideMessage(windows, delivery, dedupeWindowMs);
+        const decision = decideMessage(windows, arrival, dedupeWindowMs);
         decided = decision.messageId;
         return (
           decision.openWindow &&
-          keptWindows([...windows, decision.openWindow], delivery.receivedAt, dedupeStateLifetimeMs)
+          keptWindows([...windows, decision.openWindow], arrival.receivedAt, dedupeStateLifetimeMs)
         );
       },
       (windows) =>
         new Date(Math.max(...windows.map((window) => Date.parse(window.windowEndsAt))) + dedupeStateLifetimeMs),
     );
     messageId = decided;
-    await ports.rememberAssignment(delivery.deliveryId, { recordId: messageId, counted: false }, keepUntil);
+    await ports.rememberAssignment(arrival.arrivalId, { recordId: messageId, counted: false }, keepUntil);
   }
 
   let counted = false;
   const assignedId = messageId;
   const record = await ports.updateMessage(assignedId, (current) => {
-    const next = countDelivery(current, delivery, assignedId, fingerprint);
+    const next = countArrival(current, arrival, assignedId, fingerprint);
     counted = next !== undefined;
     return next;
   });
-  await ports.rememberAssignment(delivery.deliveryId, { recordId: messageId, counted: true }, keepUntil);
+  await ports.rememberAssignment(arrival.arrivalId, { recordId: messageId, counted: true }, keepUntil);
   return { messageId, counted, duplicate: counted && (record?.deliveryCount ?? 0) > 1, record };
 }

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
-  countDelivery,
+  countArrival,
   type DedupeWindow,
   decideMessage,
-  type InboundDelivery,
+  type InboundArrival,
   type InboundMessageRecord,
   keptWindows,
   maxKeptWindows,
   maxListedDeliveries,
-} from "../../functions/domain/inbound-delivery.ts";
+} from "../../functions/domain/inbound-message.ts";
 import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
@@ -125,7 +125,7 @@ const sms = inboundSms({
   flags: ["UNKNOWN_PREFIX"],
 });
 
-const delivery = (deliveryId: string, receivedAt: string, withSms: InboundSms = sms): InboundDelivery => ({
+const delivery = (deliveryId: string, receivedAt: string, withSms: InboundSms = sms): InboundArrival => ({
   deliveryId,
   receivedAt,
   sms: withSms,
@@ -133,17 +133,17 @@ const delivery = (deliveryId: string, receivedAt: string, withSms: InboundSms = 
 
 function counted(
   current: InboundMessageRecord | undefined,
-  next: InboundDelivery,
+  next: InboundArrival,
   messageId = "m1",
 ): InboundMessageRecord {
-  const record = countDelivery(current, next, messageId, "fp");
+  const record = countArrival(current, next, messageId, "fp");
   if (record === undefined) throw new Error(`delivery ${next.deliveryId} was not counted`);
   return record;
 }
 
-describe("countDelivery", () => {
+describe("countArrival", () => {
   it("creates the record from the first delivery with every field", () => {
-    expect(countDelivery(undefined, delivery("d1", at(0)), "m1", "fp")).toEqual({
+    expect(countArrival(undefined, delivery("d1", at(0)), "m1", "fp")).toEqual({
       messageId: "m1",
       sender: "+821012345678",
       senderAsSent: "010-1234-5678",
@@ -205,7 +205,7 @@ describe("countDelivery", () => {
     ["a later delivery", "d2"],
   ])("returns undefined when %s is counted again", (_label, deliveryId) => {
     const record = counted(counted(undefined, delivery("d1", at(0))), delivery("d2", at(1000)));
-    expect(countDelivery(record, delivery(deliveryId, at(0)), "m1", "fp")).toBeUndefined();
+    expect(countArrival(record, delivery(deliveryId, at(0)), "m1", "fp")).toBeUndefined();
   });
 
   describe("with more deliveries than it lists", () => {
@@ -225,13 +225,13 @@ describe("countDelivery", () => {
     });
 
     it("still recognises a listed delivery seen again", () => {
-      expect(countDelivery(record, delivery(`d${total - 1}`, at((total - 1) * 1000)), "m1", "fp")).toBeUndefined();
+      expect(countArrival(record, delivery(`d${total - 1}`, at((total - 1) * 1000)), "m1", "fp")).toBeUndefined();
     });
 
     it("cannot tell a delivery that has dropped off the list: the use case's marker must", () => {
       // d0 was counted but is no longer listed; test/unit/record-inbound-delivery.test.ts shows
-      // that recordInboundDelivery does not count its redelivery again.
-      expect(countDelivery(record, delivery("d0", at(0)), "m1", "fp")?.deliveryCount).toBe(total + 1);
+      // that recordInboundArrival does not count its redelivery again.
+      expect(countArrival(record, delivery("d0", at(0)), "m1", "fp")?.deliveryCount).toBe(total + 1);
     });
   });
 });

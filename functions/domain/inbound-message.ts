@@ -1,13 +1,4 @@
-import type { InboundFlag, InboundSms } from "./inbound-sms.ts";
-
-/** One HTTP delivery of an inbound SMS, as the receive handler queued it. */
-export interface InboundDelivery {
-  /** Unique per HTTP request; answered to ToBeText as MsgId. */
-  deliveryId: string;
-  /** When API Gateway received the request (ISO-8601). */
-  receivedAt: string;
-  sms: InboundSms;
-}
+import type { InboundArrival, InboundFlag } from "./envelope.ts";
 
 /** The open window in which repeats of one SMS count as retries of it. */
 export interface DedupeWindow {
@@ -54,12 +45,12 @@ export type WindowDecision =
  */
 export function decideMessage(
   windows: readonly DedupeWindow[],
-  delivery: Pick<InboundDelivery, "deliveryId" | "receivedAt">,
+  arrival: Pick<InboundArrival, "arrivalId" | "receivedAt">,
   windowMs: number,
 ): WindowDecision {
-  const arrivedMs = Date.parse(delivery.receivedAt);
+  const arrivedMs = Date.parse(arrival.receivedAt);
   // The delivery that opened a window, seen again (SQS redelivers at least once).
-  const opened = windows.find((window) => window.messageId === delivery.deliveryId);
+  const opened = windows.find((window) => window.messageId === arrival.arrivalId);
   if (opened) return { messageId: opened.messageId };
   const containing = windows.find(
     (window) => Date.parse(window.firstArrivalAt) <= arrivedMs && arrivedMs < Date.parse(window.windowEndsAt),
@@ -73,10 +64,10 @@ export function decideMessage(
     .sort(byFirstArrival)[0];
   if (following) return { messageId: following.messageId };
   return {
-    messageId: delivery.deliveryId,
+    messageId: arrival.arrivalId,
     openWindow: {
-      messageId: delivery.deliveryId,
-      firstArrivalAt: delivery.receivedAt,
+      messageId: arrival.arrivalId,
+      firstArrivalAt: arrival.receivedAt,
       windowEndsAt: new Date(arrivedMs + windowMs).toISOString(),
     },
   };
@@ -103,17 +94,17 @@ const byFirstArrival = (a: DedupeWindow, b: DedupeWindow) => a.firstArrivalAt.lo
 /**
  * Counts a delivery on its message's record, creating the record with the first delivery seen.
  * Returns undefined when the record lists this delivery already. (A delivery counted long ago
- * may have left the capped list; recordInboundDelivery's marker catches those.)
+ * may have left the capped list; recordInboundArrival's marker catches those.)
  */
-export function countDelivery(
+export function countArrival(
   current: InboundMessageRecord | undefined,
-  delivery: InboundDelivery,
+  arrival: InboundArrival,
   messageId: string,
   fingerprint: string,
 ): InboundMessageRecord | undefined {
-  const entry = { deliveryId: delivery.deliveryId, arrivedAt: delivery.receivedAt };
+  const entry = { deliveryId: arrival.arrivalId, arrivedAt: arrival.receivedAt };
   if (current === undefined) {
-    const { sms } = delivery;
+    const { sms } = arrival;
     return {
       messageId,
       sender: sms.sender.e164,
@@ -128,21 +119,21 @@ export function countDelivery(
       bodyFormat: sms.format,
       flags: sms.flags,
       deliveryCount: 1,
-      firstArrivalAt: delivery.receivedAt,
-      lastArrivalAt: delivery.receivedAt,
+      firstArrivalAt: arrival.receivedAt,
+      lastArrivalAt: arrival.receivedAt,
       deliveries: [entry],
       fingerprint,
     };
   }
-  if (current.deliveries.some((listed) => listed.deliveryId === delivery.deliveryId)) return undefined;
+  if (current.deliveries.some((listed) => listed.deliveryId === arrival.arrivalId)) return undefined;
   const deliveries = [...current.deliveries, entry]
     .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt))
     .slice(-maxListedDeliveries);
   return {
     ...current,
     deliveryCount: current.deliveryCount + 1,
-    firstArrivalAt: earlier(current.firstArrivalAt, delivery.receivedAt),
-    lastArrivalAt: later(current.lastArrivalAt, delivery.receivedAt),
+    firstArrivalAt: earlier(current.firstArrivalAt, arrival.receivedAt),
+    lastArrivalAt: later(current.lastArrivalAt, arrival.receivedAt),
     deliveries,
   };
 }

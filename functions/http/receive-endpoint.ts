@@ -1,0 +1,104 @@
+import middy from "@middy/core";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { EnvelopeTooLargeError, enqueue } from "../adapters/queue.ts";
+import { urlSecretsFrom } from "../adapters/url-secrets.ts";
+import type { ReceiverConfig } from "../config.ts";
+import type { Envelope } from "../domain/envelope.ts";
+import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
+import { resultCodes } from "../domain/tobetext-result.ts";
+import { metrics as metricNames } from "../contract.ts";
+import { countMetric, type LogFields, logger, metrics } from "../observability.ts";
+import { urlSecretAccess } from "./access.ts";
+import { decodeRequestFields } from "../shared/request-fields.ts";
+import { tobetextErrorHandler } from "./error-handler.ts";
+import { ToBeTextHttpError } from "./errors.ts";
+import { type EndpointContext, type ReceivedRequest, receivedRequest } from "./received-request.ts";
+import { bodyLimit, postOnly } from "./request-guards.ts";
+import { tobetextResponse } from "./tobetext-answer.ts";
+
+export interface ReceiveRoute<T> {
+  /** The pure acceptance rule of the route. */
+  accept: (fields: ReceivedFields) => Acceptance<T>;
+  /** The envelope queued for an accepted request. */
+  envelope: (received: ReceivedRequest, value: T) => Envelope;
+  /** SendNum and RecvNum echoed in the answer. */
+  numbers: (value: T) => { sendNum: string; recvNum: string };
+  /** What the info log may say of it: never phone numbers or text in clear. */
+  describe: (value: T) => LogFields;
+}
+
+/**
+ * A ToBeText receive endpoint. Middlewares, one concern each, turn away what must not be read
+ * (caller, method, size) and answer every error (the error handler, last); the handler itself
+ * only accepts, queues durably, and then confirms with `<ToBeTextResult>` 200.
+ */
+export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T>) {
+  logger.setLogLevel(config.settings.logLevel);
+  metrics.setDefaultDimensions({ route: config.route });
+  const access = { secrets: urlSecretsFrom(), allowedSources: config.settings.allowedSources };
+  const send = (envelope: Envelope) => enqueue(config.queueUrl, envelope, config.maxMessageBytes);
+
+  async function receive(
+    _event: APIGatewayProxyEventV2,
+    { received }: EndpointContext,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const decoded = await decodeRequestFields(received);
+    const acceptance = route.accept(decoded);
+    if (!acceptance.accepted) {
+      const { errorCode, reason } = acceptance.rejection;
+      throw new ToBeTextHttpError(400, errorCode, reason, {
+        fields: decoded.fields,
+        sendNum: fieldIgnoringCase(decoded.fields, "SendNum"),
+        recvNum: fieldIgnoringCase(decoded.fields, "RecvNum"),
+      });
+    }
+    await send(route.envelope(received, acceptance.value)).catch((error: unknown) => {
+      // Kept as received bytes only: the decoded fields are what did not fit.
+      throw error instanceof EnvelopeTooLargeError ? new ToBeTextHttpError(413, 413, error.message) : error;
+    });
+    logger.info(`${config.label} queued`, route.describe(acceptance.value));
+    countMetric(metricNames.names.accepted);
+    const { sendNum, recvNum } = route.numbers(acceptance.value);
+    return tobetextResponse(200, {
+      Status: "Success",
+      MsgId: received.arrivalId,
+      SendNum: sendNum,
+      RecvNum: recvNum,
+      ErrorCode: resultCodes.success,
+      ErrorMsg: `${config.label} received`,
+    });
+  }
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(
+      tobetextEdge({
+        route: config.route,
+        access,
+        maxBodyBytes: config.maxBodyBytes,
+        keepRejected: (rejected) => send({ kind: "rejected-request", version: 1, rejected }),
+      }),
+    )
+    .handler(receive);
+}
+
+export interface EdgeOptions {
+  route: string;
+  access: Parameters<typeof urlSecretAccess>[0];
+  maxBodyBytes: number;
+  keepRejected: Parameters<typeof tobetextErrorHandler>[0]["keepRejected"];
+}
+
+/** The edge of every ToBeText endpoint, in order: read, admit the caller, the method, the size; the error handler last. */
+export function tobetextEdge(options: EdgeOptions) {
+  return [
+    receivedRequest(),
+    urlSecretAccess(options.access),
+    postOnly(),
+    bodyLimit(options.maxBodyBytes),
+    tobetextErrorHandler(options),
+  ];
+}
