@@ -4,9 +4,19 @@
  * sender did, and bytes that are text in no supported charset are kept, never dropped or
  * replaced with U+FFFD: the charset decision is made here on raw bytes, not by a parser.
  */
-import { isAscii } from "node:buffer";
 import busboy from "busboy";
-import iconv from "iconv-lite";
+import {
+  type DeclaredCharset,
+  decodeName,
+  decodeText,
+  decodeUtf8Strictly,
+  type FieldText,
+  type ReceivedField,
+  type TextCharset,
+} from "./charset.ts";
+import { type ContentType, declaredCharset, parseContentType } from "./content-type.ts";
+
+export type { TextCharset } from "./charset.ts";
 
 export interface RawRequest {
   /** The Content-Type header as received. */
@@ -16,12 +26,6 @@ export interface RawRequest {
   /** As received, e.g. "a=1&b=%ED%95%9C" ("" when none). */
   rawQueryString: string;
 }
-
-/**
- * What a value was decoded as. "euc-kr" only when declared as such and the bytes decode
- * cleanly; detection answers "cp949" since it is the superset.
- */
-export type TextCharset = "utf-8" | "euc-kr" | "cp949" | "ascii";
 
 export interface DecodedFields {
   /** Every field received, name as sent → text. First occurrence of a name wins. Query-string fields are included; a body field of the same name wins over the query one. */
@@ -46,13 +50,6 @@ export class UnsupportedContentTypeError extends UnreadableRequestError {
 /** A ToBeText message has 7 fields and an LMS at most 2,000 bytes: these bounds are generous. */
 const maxMultipartParts = 100;
 const maxValueBytes = 1024 * 1024;
-
-type FieldText = { text: string; charset: TextCharset } | { text: string; charset: "undecodable"; base64: string };
-
-interface ReceivedField {
-  name: string;
-  value: FieldText;
-}
 
 type BodyFormat = Exclude<DecodedFields["format"], "query-only">;
 
@@ -127,97 +124,6 @@ function predominantCharset(values: Iterable<FieldText>): TextCharset {
     }
   }
   return best;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Content-Type and charsets
-
-interface ContentType {
-  /** Lower case, e.g. "multipart/form-data". */
-  mediaType: string;
-  /** Parameter names in lower case, values unquoted. */
-  params: Map<string, string>;
-}
-
-function parseContentType(header: string | undefined): ContentType | undefined {
-  if (header === undefined) return undefined;
-  // Neither boundaries nor charset names may contain ";", so a plain split is enough.
-  const [typePart = "", ...paramParts] = header.split(";");
-  const mediaType = typePart.trim().toLowerCase();
-  if (mediaType === "") return undefined;
-  const params = new Map<string, string>();
-  for (const part of paramParts) {
-    const equals = part.indexOf("=");
-    if (equals === -1) continue;
-    const name = part.slice(0, equals).trim().toLowerCase();
-    if (!params.has(name)) params.set(name, unquote(part.slice(equals + 1).trim()));
-  }
-  return { mediaType, params };
-}
-
-function unquote(value: string): string {
-  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
-  return value.slice(1, -1).replace(/\\(.)/g, "$1");
-}
-
-/** The charsets a sender may declare that we decode; any other declaration is ignored and detection decides. */
-type DeclaredCharset = "utf-8" | "euc-kr" | "cp949";
-
-function declaredCharset(label: string | undefined): DeclaredCharset | undefined {
-  switch (label?.trim().toLowerCase()) {
-    case "utf-8":
-    case "utf8":
-      return "utf-8";
-    case "euc-kr":
-    case "euckr":
-    case "ks_c_5601-1987":
-    case "ks_c_5601":
-      return "euc-kr";
-    case "cp949":
-    case "x-windows-949":
-    case "ms949":
-    case "windows-949":
-      return "cp949";
-    default:
-      return undefined;
-  }
-}
-
-// ignoreBOM keeps a leading EF BB BF as U+FEFF: a value must not lose bytes silently.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function decodeText(bytes: Buffer, declared: DeclaredCharset | undefined): FieldText {
-  if (isAscii(bytes)) return { text: bytes.toString("latin1"), charset: "ascii" };
-  const attempts: DeclaredCharset[] = declared === undefined ? ["utf-8", "cp949"] : [declared, "utf-8", "cp949"];
-  for (const charset of attempts) {
-    const text = charset === "utf-8" ? decodeUtf8Strictly(bytes) : decodeCp949Strictly(bytes);
-    if (text !== undefined) return { text, charset };
-  }
-  return { text: bytes.toString("latin1"), charset: "undecodable", base64: bytes.toString("base64") };
-}
-
-function decodeUtf8Strictly(bytes: Buffer): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * iconv-lite, not TextDecoder("euc-kr"), which lacks CP949's extra syllables (똠 is 8C 63).
- * iconv-lite has no fatal mode, so a decode is clean only if it has no U+FFFD and encodes back
- * to the very same bytes. EUC-KR is decoded this way too: CP949 is its superset.
- */
-function decodeCp949Strictly(bytes: Buffer): string | undefined {
-  const text = iconv.decode(bytes, "cp949");
-  if (text.includes("\uFFFD")) return undefined;
-  return iconv.encode(text, "cp949").equals(bytes) ? text : undefined;
-}
-
-/** Field names are ASCII in practice; an odd one keeps its best-effort rendering. */
-function decodeName(bytes: Buffer, declared: DeclaredCharset | undefined): string {
-  return decodeText(bytes, declared).text;
 }
 
 // ---------------------------------------------------------------------------------------------
