@@ -15,6 +15,7 @@ import {
   type TextCharset,
 } from "./charset.ts";
 import { type ContentType, declaredCharset, parseContentType } from "./content-type.ts";
+import { looksLikeForm, readUrlEncoded } from "./form-urlencoded.ts";
 
 export type { TextCharset } from "./charset.ts";
 
@@ -124,79 +125,6 @@ function predominantCharset(values: Iterable<FieldText>): TextCharset {
     }
   }
   return best;
-}
-
-// ---------------------------------------------------------------------------------------------
-// application/x-www-form-urlencoded, parsed on bytes so raw EUC-KR or UTF-8 survive
-
-const ampersand = 0x26;
-const equalsSign = 0x3d;
-const plusSign = 0x2b;
-const percentSign = 0x25;
-const space = 0x20;
-
-function readUrlEncoded(bytes: Buffer, declared: DeclaredCharset | undefined): ReceivedField[] {
-  const fields: ReceivedField[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    const ampersandAt = bytes.indexOf(ampersand, start);
-    const end = ampersandAt === -1 ? bytes.length : ampersandAt;
-    if (end > start) {
-      const segment = bytes.subarray(start, end);
-      const equalsAt = segment.indexOf(equalsSign);
-      const rawName = equalsAt === -1 ? segment : segment.subarray(0, equalsAt);
-      const rawValue = equalsAt === -1 ? Buffer.alloc(0) : segment.subarray(equalsAt + 1);
-      fields.push({
-        name: decodeName(percentDecode(rawName), declared),
-        value: decodeText(percentDecode(rawValue), declared),
-      });
-    }
-    start = end + 1;
-  }
-  return fields;
-}
-
-/** `+` → space, `%XX` → that byte; a malformed `%` sequence is kept as it came. */
-function percentDecode(bytes: Buffer): Buffer {
-  const decoded = Buffer.alloc(bytes.length);
-  let length = 0;
-  for (let index = 0; index < bytes.length; index++) {
-    const byte = bytes[index];
-    if (byte === plusSign) {
-      decoded[length++] = space;
-      continue;
-    }
-    if (byte === percentSign) {
-      const high = hexDigitValue(bytes[index + 1]);
-      const low = hexDigitValue(bytes[index + 2]);
-      if (high !== undefined && low !== undefined) {
-        decoded[length++] = high * 16 + low;
-        index += 2;
-        continue;
-      }
-    }
-    decoded[length++] = byte ?? 0;
-  }
-  return decoded.subarray(0, length);
-}
-
-function hexDigitValue(byte: number | undefined): number | undefined {
-  if (byte === undefined) return undefined;
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return undefined;
-}
-
-/** Every `&`-separated segment starts with a plain name and `=`: rules out prose, JSON and XML. */
-const formSegment = /^[^\s\p{Cc}=&{}<>"]+=/u;
-
-function looksLikeForm(body: Buffer): boolean {
-  const segments = body
-    .toString("latin1")
-    .split("&")
-    .filter((segment) => segment.length > 0);
-  return segments.length > 0 && segments.every((segment) => formSegment.test(segment));
 }
 
 // ---------------------------------------------------------------------------------------------
