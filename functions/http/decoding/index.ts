@@ -5,6 +5,8 @@
  * replaced with U+FFFD: the charset decision is made here on raw bytes, not by a parser.
  */
 import busboy from "busboy";
+import { resultCodes } from "../../domain/tobetext-result.ts";
+import { ToBeTextHttpError } from "../errors.ts";
 import {
   type DeclaredCharset,
   decodeName,
@@ -37,15 +39,6 @@ export interface DecodedFields {
   format: "form-urlencoded" | "multipart" | "json" | "query-only" | "empty";
   /** The charset the text fields were decoded with (the one used by most non-ASCII fields; "ascii" when all were ASCII). */
   charset: TextCharset;
-}
-
-export class UnreadableRequestError extends Error {
-  override name = "UnreadableRequestError";
-}
-
-/** A body in a media type ToBeText does not send (forms, multipart and JSON are read). */
-export class UnsupportedContentTypeError extends UnreadableRequestError {
-  override name = "UnsupportedContentTypeError";
 }
 
 /** A ToBeText message has 7 fields and an LMS at most 2,000 bytes: these bounds are generous. */
@@ -97,9 +90,9 @@ async function readBody(
     return { format: "json", fields: readJson(body) };
   }
   if (mediaType === undefined || mediaType === "text/plain") {
-    throw new UnreadableRequestError(`body is not a form (content type ${mediaType ?? "(none)"})`);
+    throw new ToBeTextHttpError(400, resultCodes.badBody, `body is not a form (content type ${mediaType ?? "(none)"})`);
   }
-  throw new UnsupportedContentTypeError(`unsupported content type ${mediaType.slice(0, 100)}`);
+  throw new ToBeTextHttpError(415, resultCodes.badBody, `unsupported content type ${mediaType.slice(0, 100)}`);
 }
 
 function firstOccurrences(fields: ReceivedField[]): Map<string, FieldText> {
@@ -151,13 +144,13 @@ async function readMultipart(
   const needsScan =
     scanned.some((part) => part.charsetLabel !== undefined) || parts.some((part) => part.bytes === undefined);
   if (needsScan && scanned.length !== parts.length) {
-    throw new UnreadableRequestError("multipart parts could not be read consistently");
+    throw new ToBeTextHttpError(400, resultCodes.badBody, "multipart parts could not be read consistently");
   }
 
   return parts.map((part, index) => {
     const scan = needsScan ? scanned[index] : undefined;
     const bytes = scan?.charsetLabel !== undefined || part.bytes === undefined ? scan?.bytes : part.bytes;
-    if (bytes === undefined) throw new UnreadableRequestError("multipart part could not be read");
+    if (bytes === undefined) throw new ToBeTextHttpError(400, resultCodes.badBody, "multipart part could not be read");
     const declared = declaredCharset(scan?.charsetLabel) ?? bodyDeclared;
     // A name given as RFC 5987 `name*=` arrives already decoded by busboy.
     const name = isByteString(part.name) ? decodeName(Buffer.from(part.name, "latin1"), declared) : part.name;
@@ -168,7 +161,7 @@ async function readMultipart(
 /** Parts in body order, with names and values as latin1 text, i.e. their exact bytes. */
 function splitWithBusboy(body: Buffer, contentTypeHeader: string): Promise<RawPart[]> {
   return new Promise((resolve, reject) => {
-    const fail = (reason: string) => reject(new UnreadableRequestError(reason));
+    const fail = (reason: string) => reject(new ToBeTextHttpError(400, resultCodes.badBody, reason));
     let parser: busboy.Busboy;
     try {
       parser = busboy({
@@ -274,19 +267,19 @@ function partHeaders(block: string): Map<string, string> {
 function readJson(body: Buffer): ReceivedField[] {
   // JSON is UTF-8 by definition (RFC 8259); a BOM is tolerated.
   const text = decodeUtf8Strictly(body);
-  if (text === undefined) throw new UnreadableRequestError("JSON body is not valid UTF-8");
+  if (text === undefined) throw new ToBeTextHttpError(400, resultCodes.badBody, "JSON body is not valid UTF-8");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch {
-    throw new UnreadableRequestError("invalid JSON body");
+    throw new ToBeTextHttpError(400, resultCodes.badBody, "invalid JSON body");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new UnreadableRequestError("JSON body is not an object");
+    throw new ToBeTextHttpError(400, resultCodes.badBody, "JSON body is not an object");
   }
   // A nested value is kept as its JSON text; past a few levels, writing it again would overflow the stack.
   if (nestedDeeperThan(parsed, maxJsonDepth)) {
-    throw new UnreadableRequestError(`JSON body nests deeper than ${maxJsonDepth} levels`);
+    throw new ToBeTextHttpError(400, resultCodes.badBody, `JSON body nests deeper than ${maxJsonDepth} levels`);
   }
   return Object.entries(parsed).map(([name, value]) => ({ name, value: jsonText(jsonValueText(value)) }));
 }

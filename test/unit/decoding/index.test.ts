@@ -1,13 +1,14 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import {
-  decodeRequestFields,
-  type RawRequest,
-  UnreadableRequestError,
-  UnsupportedContentTypeError,
-} from "../../functions/shared/request-fields.ts";
+import { resultCodes } from "../../../functions/domain/tobetext-result.ts";
+import { decodeRequestFields, type RawRequest } from "../../../functions/http/decoding/index.ts";
 
 const formContentType = "application/x-www-form-urlencoded";
+
+/** How a body that cannot be read is refused: 400 with ToBeText's code 2005. */
+const unreadableBody = { name: "ToBeTextHttpError", statusCode: 400, errorCode: resultCodes.badBody };
+/** How a media type ToBeText does not send is refused: 415, same code. */
+const unsupportedMediaType = { name: "ToBeTextHttpError", statusCode: 415, errorCode: resultCodes.badBody };
 const phpBoundary = "------------------------abc123";
 
 function rawRequest(body: Buffer | string, contentType?: string, rawQueryString = ""): RawRequest {
@@ -250,14 +251,14 @@ describe("decodeRequestFields: multipart", () => {
       { name: "Body", value: "TOBE 안녕하세요" },
     ]);
     const truncated = body.subarray(0, body.length - 40);
-    await expect(decodeRequestFields(rawRequest(truncated, multipartContentType))).rejects.toThrow(
-      UnreadableRequestError,
+    await expect(decodeRequestFields(rawRequest(truncated, multipartContentType))).rejects.toMatchObject(
+      unreadableBody,
     );
   });
 
   it("rejects multipart without a boundary", async () => {
     const body = multipartBody([{ name: "Body", value: "hi" }]);
-    await expect(decodeRequestFields(rawRequest(body, "multipart/form-data"))).rejects.toThrow(UnreadableRequestError);
+    await expect(decodeRequestFields(rawRequest(body, "multipart/form-data"))).rejects.toMatchObject(unreadableBody);
   });
 
   it("accepts 100 parts and rejects 101", async () => {
@@ -265,8 +266,8 @@ describe("decodeRequestFields: multipart", () => {
       multipartBody(Array.from({ length: count }, (_, index) => ({ name: `f${index}`, value: "x" })));
     const hundred = await decodeRequestFields(rawRequest(parts(100), multipartContentType));
     expect(Object.keys(hundred.fields)).toHaveLength(100);
-    await expect(decodeRequestFields(rawRequest(parts(101), multipartContentType))).rejects.toThrow(
-      UnreadableRequestError,
+    await expect(decodeRequestFields(rawRequest(parts(101), multipartContentType))).rejects.toMatchObject(
+      unreadableBody,
     );
   });
 });
@@ -312,7 +313,7 @@ describe("decodeRequestFields: JSON", () => {
       "42",
       Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0x22, 0x7d])]),
     ]) {
-      await expect(decodeRequestFields(rawRequest(body, "application/json"))).rejects.toThrow(UnreadableRequestError);
+      await expect(decodeRequestFields(rawRequest(body, "application/json"))).rejects.toMatchObject(unreadableBody);
     }
   });
 });
@@ -361,7 +362,7 @@ describe("decodeRequestFields: unreadable requests", () => {
   it("rejects an unsupported content type", async () => {
     for (const contentType of ["application/xml", "image/png"]) {
       const rejection = decodeRequestFields(rawRequest("<a>SendNum=1</a>", contentType));
-      await expect(rejection).rejects.toThrow(UnsupportedContentTypeError);
+      await expect(rejection).rejects.toMatchObject(unsupportedMediaType);
       await expect(rejection).rejects.toThrow(/unsupported content type/);
     }
   });
@@ -373,8 +374,7 @@ describe("decodeRequestFields: unreadable requests", () => {
       ["just some text", "text/plain"],
     ] as const) {
       const error = await decodeRequestFields(rawRequest(body, contentType)).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(UnreadableRequestError);
-      expect(error).not.toBeInstanceOf(UnsupportedContentTypeError);
+      expect(error).toMatchObject(unreadableBody);
     }
   });
 
@@ -382,8 +382,7 @@ describe("decodeRequestFields: unreadable requests", () => {
     const error = await decodeRequestFields(rawRequest('{"Body": "secret', "application/json")).catch(
       (caught: unknown) => caught,
     );
-    expect(error).toBeInstanceOf(UnreadableRequestError);
-    expect((error as Error).name).toBe("UnreadableRequestError");
+    expect(error).toMatchObject(unreadableBody);
     expect((error as Error).message).not.toContain("secret");
   });
 });
