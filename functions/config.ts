@@ -94,7 +94,10 @@ export interface ProcessorConfig<T extends TableId> {
 }
 
 /** A processor's configuration: the names of the tables it uses, and the user settings. */
-export function readProcessorConfig<T extends TableId>(tables: readonly T[], env: Env = process.env): ProcessorConfig<T> {
+export function readProcessorConfig<T extends TableId>(
+  tables: readonly T[],
+  env: Env = process.env,
+): ProcessorConfig<T> {
   return {
     settings: readUserSettings(env),
     tableNames: Object.fromEntries(tables.map((table) => [table, required(env, tableNameSettings[table])])) as Record<

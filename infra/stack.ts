@@ -9,9 +9,7 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { parsePhoneNumber } from "../functions/domain/phone-number.ts";
-import { allowedSourcesFrom } from "../functions/shared/access.ts";
-import { listSetting, oneOfSetting, positiveIntegerSetting, SettingError } from "../functions/shared/settings.ts";
+import { readUserSettings } from "../functions/config.ts";
 import { receiverLogGroup } from "./constructs/log-group.ts";
 import { Operations } from "./constructs/operations.ts";
 import { ReceiverFunction } from "./constructs/receiver-function.ts";
@@ -24,7 +22,6 @@ import {
   consumers,
   functionDefaults,
   limits,
-  logLevels,
   metrics,
   type QueueDefinition,
   type QueueId,
@@ -293,13 +290,8 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
       return [name, value ?? settingDefaults[name]];
     }),
   ) as Settings;
-  positiveIntegerSetting(settingNames.dedupeWindowSeconds, 0, settings);
-  oneOfSetting(settingNames.logLevel, logLevels, "info", settings);
-  allowedSourcesFrom(settings);
-  for (const number of listSetting(settingNames.receivingNumbers, settings)) {
-    if (!parsePhoneNumber(number))
-      throw new SettingError(`${settingNames.receivingNumbers}: ${number} is not a phone number`);
-  }
+  // The functions' own reader: what it refuses at cold start fails the synth instead.
+  readUserSettings(settings);
   return settings;
 }
 

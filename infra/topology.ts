@@ -22,12 +22,12 @@ export {
   logLevels,
   maxEnvelopeAgeDays,
   metrics,
+  type QueueId,
   type RouteId,
   secretPathParameter,
   settingDefaults,
   settingNames,
   type TableId,
-  type QueueId,
   urlSecretSettings,
 } from "../functions/contract.ts";
 

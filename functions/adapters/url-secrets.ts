@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { listSetting, SettingError } from "../config.ts";
 import { urlSecretSettings } from "../contract.ts";
-import { logger } from "../shared/logger.ts";
-import { listSetting, SettingError } from "../shared/settings.ts";
+import { logger } from "../observability.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -22,7 +22,7 @@ export function urlSecretsFrom(env: Env = process.env): UrlSecrets {
       return SecretString ?? "";
     });
   }
-  const secrets = checked(listSetting(urlSecretSettings.secrets, env), urlSecretSettings.secrets);
+  const secrets = checked(listSetting(env, urlSecretSettings.secrets), urlSecretSettings.secrets);
   return async () => secrets;
 }
 

@@ -102,7 +102,10 @@ const currentEnvelope = v.variant("kind", [
 ]);
 
 /** Version 1 (until issue 9): `delivery` with a `deliveryId`; the inbound SMS also carried `body` (now `fields.Body`). */
-const renamedId = <T extends { deliveryId: string }>({ deliveryId, ...rest }: T) => ({ arrivalId: deliveryId, ...rest });
+const renamedId = <T extends { deliveryId: string }>({ deliveryId, ...rest }: T) => ({
+  arrivalId: deliveryId,
+  ...rest,
+});
 const firstVersionInbound = v.pipe(
   v.object({ deliveryId: text, receivedAt: instant, sms: inboundSms }),
   v.transform(renamedId),

@@ -33,7 +33,12 @@ export function tobetextErrorHandler(
       if (error instanceof AccessDeniedError) {
         const { status, reason } = error.denial;
         // An event, never the request: its body is whatever an unknown caller chose to send.
-        logger.warn("request denied", { route: options.route, reason, sourceIp: received.sourceIp, method: received.method });
+        logger.warn("request denied", {
+          route: options.route,
+          reason,
+          sourceIp: received.sourceIp,
+          method: received.method,
+        });
         countMetric(metricNames.names.denied);
         request.response = apiGatewayStyleError(status);
         return;

@@ -1,17 +1,17 @@
-import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { EnvelopeTooLargeError, enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { ReceiverConfig } from "../config.ts";
+import { metrics as metricNames } from "../contract.ts";
 import type { Envelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
-import { metrics as metricNames } from "../contract.ts";
-import { countMetric, type LogFields, logger, metrics } from "../observability.ts";
+import { countMetric, logger, metrics } from "../observability.ts";
 import { urlSecretAccess } from "./access.ts";
-import { decodeRequestFields } from "../shared/request-fields.ts";
+import { decodeRequestFields } from "./decoding/index.ts";
 import { tobetextErrorHandler } from "./error-handler.ts";
 import { ToBeTextHttpError } from "./errors.ts";
 import { type EndpointContext, type ReceivedRequest, receivedRequest } from "./received-request.ts";
@@ -26,7 +26,7 @@ export interface ReceiveRoute<T> {
   /** SendNum and RecvNum echoed in the answer. */
   numbers: (value: T) => { sendNum: string; recvNum: string };
   /** What the info log may say of it: never phone numbers or text in clear. */
-  describe: (value: T) => LogFields;
+  describe: (value: T) => Record<string, unknown>;
 }
 
 /**
@@ -79,7 +79,7 @@ export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T
         route: config.route,
         access,
         maxBodyBytes: config.maxBodyBytes,
-        keepRejected: (rejected) => send({ kind: "rejected-request", version: 1, rejected }),
+        keepRejected: (rejected) => send({ kind: "rejected-request", version: 2, rejected }),
       }),
     )
     .handler(receive);

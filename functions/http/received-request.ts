@@ -27,7 +27,10 @@ export function receivedRequest(): EdgeMiddleware {
   return {
     before: (request) => {
       request.context.received = readRequest(request.event);
-      logger.appendKeys({ apiRequestId: request.event.requestContext?.requestId, arrivalId: request.context.received.arrivalId });
+      logger.appendKeys({
+        apiRequestId: request.event.requestContext?.requestId,
+        arrivalId: request.context.received.arrivalId,
+      });
     },
   };
 }

@@ -1,32 +1,27 @@
-import middy from "@middy/core";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { metrics, settingNames, tables } from "../contract.ts";
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
-import { envelopeProcessor } from "../shared/envelope-processor.ts";
-import { emitMetric, logger } from "../shared/logger.ts";
-import { positiveIntegerSetting, requiredSetting } from "../shared/settings.ts";
+import { readProcessorConfig } from "../config.ts";
+import { metrics } from "../contract.ts";
+import { countMetric, logger } from "../observability.ts";
+import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordInboundArrival } from "../use-cases/record-inbound-arrival.ts";
 
-const inboundMessages = inboundMessageStore({
-  inboundMessages: requiredSetting(tables.inboundMessages.nameSetting),
-  dedupe: requiredSetting(tables.dedupe.nameSetting),
-});
-const rejectedRequestsTable = requiredSetting(tables.rejectedRequests.nameSetting);
-const dedupeWindowMs = positiveIntegerSetting(settingNames.dedupeWindowSeconds, 3600) * 1000;
+const { settings, tableNames } = readProcessorConfig(["inboundMessages", "dedupe", "rejectedRequests"]);
+const inboundMessages = inboundMessageStore(tableNames);
 
 /** Stores each queued inbound SMS exactly once; keeps rejected requests for inspection. */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
-  envelopeProcessor(rejectedRequestsTable, {
-    "inbound-sms": async ({ delivery }) => {
-      const recorded = await recordInboundArrival(delivery, inboundMessages, dedupeWindowMs);
+export const handler = envelopeProcessor(
+  { settings, rejectedRequestsTable: tableNames.rejectedRequests },
+  {
+    "inbound-sms": async ({ arrival }) => {
+      const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
       logger.info("inbound SMS stored", {
-        deliveryId: delivery.deliveryId,
+        arrivalId: arrival.arrivalId,
         messageId: recorded.messageId,
         deliveryCount: recorded.record?.deliveryCount,
         counted: recorded.counted,
       });
-      if (recorded.duplicate) emitMetric(metrics.names.duplicatesAbsorbed);
-      if (recorded.counted && !recorded.duplicate) emitMetric(metrics.names.inboundStored);
+      if (recorded.duplicate) countMetric(metrics.names.duplicatesAbsorbed);
+      if (recorded.counted && !recorded.duplicate) countMetric(metrics.names.inboundStored);
     },
-  }),
+  },
 );

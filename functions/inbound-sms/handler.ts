@@ -1,29 +1,17 @@
-import { settingNames } from "../contract.ts";
+import { readReceiverConfig } from "../config.ts";
 import { acceptInboundSms } from "../domain/inbound-sms.ts";
-import { parsePhoneNumber } from "../domain/phone-number.ts";
-import { describeText, maskPhone } from "../shared/logger.ts";
-import { receiveEndpoint } from "../shared/receive-endpoint.ts";
-import { listSetting, SettingError } from "../shared/settings.ts";
+import { receiveEndpoint } from "../http/receive-endpoint.ts";
+import { describeText, maskPhone } from "../observability.ts";
 
-const rules = {
-  prefixes: listSetting(settingNames.prefixes),
-  receivingNumbers: new Set(
-    listSetting(settingNames.receivingNumbers).map((number) => {
-      const parsed = parsePhoneNumber(number);
-      if (!parsed) throw new SettingError(`${settingNames.receivingNumbers} has an invalid phone number: ${number}`);
-      return parsed.e164;
-    }),
-  ),
-};
+const config = readReceiverConfig("inboundSms");
 
 /** Receives one inbound SMS from ToBeText: validates it, queues it durably, then confirms. */
-export const handler = receiveEndpoint({
-  route: "inboundSms",
-  accept: (fields) => acceptInboundSms(fields, rules),
-  envelope: (received, sms) => ({
+export const handler = receiveEndpoint(config, {
+  accept: (fields) => acceptInboundSms(fields, config.settings),
+  envelope: ({ arrivalId, receivedAt }, sms) => ({
     kind: "inbound-sms",
-    version: 1,
-    delivery: { deliveryId: received.deliveryId, receivedAt: received.receivedAt, sms },
+    version: 2,
+    arrival: { arrivalId, receivedAt, sms },
   }),
   numbers: (sms) => ({ sendNum: sms.sender.asSent, recvNum: sms.recipient.asSent }),
   describe: (sms) => ({

@@ -1,15 +1,17 @@
+import { readReceiverConfig } from "../config.ts";
 import { acceptStatusCallback } from "../domain/status-callback.ts";
-import { maskPhone } from "../shared/logger.ts";
-import { receiveEndpoint } from "../shared/receive-endpoint.ts";
+import { receiveEndpoint } from "../http/receive-endpoint.ts";
+import { maskPhone } from "../observability.ts";
+
+const config = readReceiverConfig("statusCallback");
 
 /** Receives one delivery-status callback from ToBeText: validates it, queues it durably, then confirms. */
-export const handler = receiveEndpoint({
-  route: "statusCallback",
+export const handler = receiveEndpoint(config, {
   accept: acceptStatusCallback,
-  envelope: (received, callback) => ({
+  envelope: ({ arrivalId, receivedAt }, callback) => ({
     kind: "status-callback",
-    version: 1,
-    delivery: { deliveryId: received.deliveryId, receivedAt: received.receivedAt, callback },
+    version: 2,
+    arrival: { arrivalId, receivedAt, callback },
   }),
   numbers: (callback) => ({ sendNum: callback.sendNum?.asSent ?? "", recvNum: callback.recvNum?.asSent ?? "" }),
   describe: (callback) => ({

@@ -1,38 +1,34 @@
-import middy from "@middy/core";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { metrics, tables } from "../contract.ts";
 import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
-import { envelopeProcessor } from "../shared/envelope-processor.ts";
-import { emitMetric, logger } from "../shared/logger.ts";
-import { requiredSetting } from "../shared/settings.ts";
+import { readProcessorConfig } from "../config.ts";
+import { metrics } from "../contract.ts";
+import { countMetric, logger, secondsMetric } from "../observability.ts";
+import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordStatusCallback } from "../use-cases/record-status-callback.ts";
 
-const deliveryReports = deliveryReportStore({
-  deliveryReports: requiredSetting(tables.deliveryReports.nameSetting),
-  dedupe: requiredSetting(tables.dedupe.nameSetting),
-});
-const rejectedRequestsTable = requiredSetting(tables.rejectedRequests.nameSetting);
+const { settings, tableNames } = readProcessorConfig(["deliveryReports", "dedupe", "rejectedRequests"]);
+const deliveryReports = deliveryReportStore(tableNames);
 
 /** Folds each queued status callback into its message's delivery record; keeps rejected requests. */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
-  envelopeProcessor(rejectedRequestsTable, {
-    "status-callback": async ({ delivery }) => {
-      const recorded = await recordStatusCallback(delivery, deliveryReports);
+export const handler = envelopeProcessor(
+  { settings, rejectedRequestsTable: tableNames.rejectedRequests },
+  {
+    "status-callback": async ({ arrival }) => {
+      const recorded = await recordStatusCallback(arrival, deliveryReports);
       logger.info("status callback stored", {
-        deliveryId: delivery.deliveryId,
+        arrivalId: arrival.arrivalId,
         recordId: recorded.recordId,
         outcome: recorded.report?.outcome,
         callbackCount: recorded.report?.callbackCount,
         counted: recorded.counted,
       });
       if (!recorded.counted) return;
-      emitMetric(metrics.names.callbacksStored);
-      const firstCallbackAt = recorded.report?.firstCallbackAt ?? delivery.receivedAt;
-      emitMetric(metrics.names.callbackLateness, {
-        value: (Date.parse(delivery.receivedAt) - Date.parse(firstCallbackAt)) / 1000,
-        unit: "Seconds",
-      });
-      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS")) emitMetric(metrics.names.conflictingResults);
+      countMetric(metrics.names.callbacksStored);
+      const firstCallbackAt = recorded.report?.firstCallbackAt ?? arrival.receivedAt;
+      secondsMetric(
+        metrics.names.callbackLateness,
+        (Date.parse(arrival.receivedAt) - Date.parse(firstCallbackAt)) / 1000,
+      );
+      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS")) countMetric(metrics.names.conflictingResults);
     },
-  }),
+  },
 );

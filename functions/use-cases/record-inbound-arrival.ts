@@ -1,3 +1,4 @@
+import type { InboundArrival } from "../domain/envelope.ts";
 import {
   countArrival,
   type DedupeWindow,
@@ -5,7 +6,6 @@ import {
   type InboundMessageRecord,
   keptWindows,
 } from "../domain/inbound-message.ts";
-import type { InboundArrival } from "../domain/envelope.ts";
 import { fingerprintOf } from "../domain/inbound-sms.ts";
 import { type ArrivalMarkers, dedupeStateLifetimeMs } from "./arrival-markers.ts";
 

@@ -12,7 +12,7 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { listSetting } from "../../functions/shared/settings.ts";
+import { listSetting } from "../../functions/config.ts";
 import {
   consumers,
   limits,
@@ -123,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         { path: secretRoutePath(route), handler, ...throttle },
       );
     }
-    const [currentSecret] = listSetting(urlSecretSettings.secrets);
+    const [currentSecret] = listSetting(process.env, urlSecretSettings.secrets);
     for (const [name, consumer] of Object.entries(consumers)) {
       const queue: QueueDefinition = queues[consumer.queue];
       pollers.push(
