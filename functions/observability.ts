@@ -10,10 +10,19 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logLevel, serviceName } from "./config.ts";
-import { type MetricName, metrics as metricNames } from "./contract.ts";
+import { logLevel, serviceName } from "./config/settings.ts";
+import { type LogLevel, type MetricName, metrics as metricNames } from "./contract.ts";
 
-export const logger = new Logger({ serviceName: serviceName(), logLevel: logLevel() });
+export const logger = new Logger({ serviceName: serviceName(), logLevel: upper(logLevel()) });
+
+/** Applies the level a function's configuration reader checked. */
+export function useLogLevel(level: LogLevel): void {
+  logger.setLogLevel(upper(level));
+}
+
+function upper(level: LogLevel) {
+  return level.toUpperCase() as Uppercase<LogLevel>;
+}
 
 export const metrics = new Metrics({ namespace: metricNames.namespace, serviceName: serviceName() });
 

@@ -9,7 +9,7 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { readUserSettings } from "../functions/config.ts";
+import { readUserSettings } from "../functions/config/user-settings.ts";
 import { receiverLogGroup } from "./constructs/log-group.ts";
 import { Operations } from "./constructs/operations.ts";
 import { ReceiverFunction } from "./constructs/receiver-function.ts";

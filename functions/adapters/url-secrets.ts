@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { listSetting, SettingError } from "../config.ts";
+import { listSetting, SettingError } from "../config/settings.ts";
 import { urlSecretSettings } from "../contract.ts";
 import { logger } from "../observability.ts";
 

@@ -4,12 +4,12 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { EnvelopeTooLargeError, enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
-import type { ReceiverConfig } from "../config.ts";
+import type { ReceiverConfig } from "../config/receiver.ts";
 import { metrics as metricNames } from "../contract.ts";
 import type { Envelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
-import { countMetric, logger, metrics } from "../observability.ts";
+import { countMetric, logger, metrics, useLogLevel } from "../observability.ts";
 import { urlSecretAccess } from "./access.ts";
 import { decodeRequestFields } from "./decoding/index.ts";
 import { tobetextErrorHandler } from "./error-handler.ts";
@@ -35,7 +35,7 @@ export interface ReceiveRoute<T> {
  * only accepts, queues durably, and then confirms with `<ToBeTextResult>` 200.
  */
 export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T>) {
-  logger.setLogLevel(config.settings.logLevel);
+  useLogLevel(config.settings.logLevel);
   metrics.setDefaultDimensions({ route: config.route });
   const access = { secrets: urlSecretsFrom(), allowedSources: config.settings.allowedSources };
   const send = (envelope: Envelope) => enqueue(config.queueUrl, envelope, config.maxMessageBytes);

@@ -1,4 +1,4 @@
-import { readReceiverConfig } from "../config.ts";
+import { readReceiverConfig } from "../config/receiver.ts";
 import { acceptInboundSms } from "../domain/inbound-sms.ts";
 import { receiveEndpoint } from "../http/receive-endpoint.ts";
 import { describeText, maskPhone } from "../observability.ts";

@@ -4,16 +4,16 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { keepRejectedRequest } from "../adapters/rejected-store.ts";
-import type { UserSettings } from "../config.ts";
+import type { ProcessorSettings } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
 import { type Envelope, type EnvelopeKind, MalformedEnvelopeError, parseEnvelope } from "../domain/envelope.ts";
-import { countMetric, logger, metrics } from "../observability.ts";
+import { countMetric, logger, metrics, useLogLevel } from "../observability.ts";
 
 type EnvelopeOf<K extends EnvelopeKind> = Extract<Envelope, { kind: K }>;
 export type EnvelopeHandlers<K extends EnvelopeKind> = { [Kind in K]: (envelope: EnvelopeOf<Kind>) => Promise<void> };
 
 export interface ProcessorOptions {
-  settings: Pick<UserSettings, "logLevel">;
+  settings: Pick<ProcessorSettings, "logLevel">;
   /** Where rejected requests, which share every queue, are kept. */
   rejectedRequestsTable: string;
 }
@@ -29,7 +29,7 @@ export function envelopeProcessor<K extends Exclude<EnvelopeKind, "rejected-requ
   options: ProcessorOptions,
   handlers: EnvelopeHandlers<K>,
 ) {
-  logger.setLogLevel(options.settings.logLevel);
+  useLogLevel(options.settings.logLevel);
   const processor = new BatchProcessor(EventType.SQS);
 
   async function processEnvelope(envelope: Envelope): Promise<void> {

@@ -1,4 +1,4 @@
-import { readReceiverConfig } from "../config.ts";
+import { readReceiverConfig } from "../config/receiver.ts";
 import { acceptStatusCallback } from "../domain/status-callback.ts";
 import { receiveEndpoint } from "../http/receive-endpoint.ts";
 import { maskPhone } from "../observability.ts";

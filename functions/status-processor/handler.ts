@@ -1,5 +1,5 @@
 import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
-import { readProcessorConfig } from "../config.ts";
+import { readProcessorConfig } from "../config/processor.ts";
 import { metrics } from "../contract.ts";
 import { countMetric, logger, secondsMetric } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";

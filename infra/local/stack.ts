@@ -12,7 +12,7 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { listSetting } from "../../functions/config.ts";
+import { listSetting } from "../../functions/config/settings.ts";
 import {
   consumers,
   limits,

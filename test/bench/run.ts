@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { startTestPipeline } from "../support/pipeline.ts";
 
 process.env.LOG_LEVEL ??= "silent";
-process.env.METRICS_DISABLED ??= "true";
+process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 
 const messages = Number(process.env.BENCH_MESSAGES ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);

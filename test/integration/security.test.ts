@@ -16,7 +16,7 @@ const originalWrites = {
 
 beforeAll(async () => {
   // Logs and metrics on, as deployed: this file checks what they say.
-  process.env.METRICS_DISABLED = "false";
+  process.env.POWERTOOLS_METRICS_DISABLED = "false";
   pipeline = await startTestPipeline({
     settings: {
       TOBETEXT_PREFIXES: "TOBE",

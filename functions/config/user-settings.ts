@@ -1,0 +1,13 @@
+/**
+ * Every setting a user sets (README "Configuration"), read by the functions' own readers: the CDK
+ * stack calls this at synth, so a value a function would refuse at cold start fails the deploy.
+ */
+import { type ProcessorSettings, readProcessorSettings } from "./processor.ts";
+import { type ReceiverSettings, readReceiverSettings } from "./receiver.ts";
+import type { Env } from "./settings.ts";
+
+export type UserSettings = ReceiverSettings & ProcessorSettings;
+
+export function readUserSettings(env: Env = process.env): UserSettings {
+  return { ...readReceiverSettings(env), ...readProcessorSettings(env) };
+}
