@@ -208,8 +208,11 @@ export const limits = {
    */
   throttle: { rateLimitPerSecond: 50, burstLimit: 100 },
   /**
-   * API Gateway's own payload limit, which the local front applies like API Gateway does. Bodies
-   * between the two limits reach the handler, which answers 413 and keeps what it received.
+   * API Gateway's own limit on a request body (10 MB); it answers a larger one 413 itself. Not what
+   * reaches a function: Lambda takes at most 6 MB per invocation, for the whole event, in which API
+   * Gateway passes a form body base64-encoded (a third larger), so the largest body a receive
+   * function can see is about 4.5 MB. The local front applies both limits. Bodies between a route's
+   * `maxBodyBytes` and that reach the handler, which answers 413 and keeps the first `maxBodyBytes`.
    */
   apiGatewayMaxBodyBytes: 10 * 1024 * 1024,
 } as const;
