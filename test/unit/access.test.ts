@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { allowedSourcesFrom, checkAccess } from "../../functions/shared/access.ts";
-import { SettingError } from "../../functions/shared/settings.ts";
+import { readUserSettings } from "../../functions/config/user-settings.ts";
+import { checkAccess } from "../../functions/http/access.ts";
 
 const secrets = ["current-secret-0123456789", "previous-secret-0123456789"];
 
@@ -20,7 +20,9 @@ describe("checkAccess", () => {
   });
 
   it("checks the caller's address first: outside the allowlist is 403 even with the right secret", () => {
-    const allowed = allowedSourcesFrom({ TOBETEXT_ALLOWED_CIDRS: "203.0.113.0/24, 2001:db8::/32, 192.0.2.7" });
+    const { allowedSources: allowed } = readUserSettings({
+      TOBETEXT_ALLOWED_CIDRS: "203.0.113.0/24, 2001:db8::/32, 192.0.2.7",
+    });
     expect(checkAccess("198.51.100.1", secrets[0], secrets, allowed)).toEqual({
       status: 403,
       reason: "source-not-allowed",
@@ -33,13 +35,4 @@ describe("checkAccess", () => {
   });
 });
 
-describe("allowedSourcesFrom", () => {
-  it("is off when unset or empty", () => {
-    expect(allowedSourcesFrom({})).toBeUndefined();
-    expect(allowedSourcesFrom({ TOBETEXT_ALLOWED_CIDRS: " , " })).toBeUndefined();
-  });
-
-  it.each(["203.0.113.0/33", "not-an-ip/24", "2001:db8::/129"])("refuses to start with %s", (cidr) => {
-    expect(() => allowedSourcesFrom({ TOBETEXT_ALLOWED_CIDRS: cidr })).toThrow(SettingError);
-  });
-});
+// Reading the allowlist (TOBETEXT_ALLOWED_CIDRS) is the configuration's: test/unit/config.test.ts.

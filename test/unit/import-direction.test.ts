@@ -28,7 +28,10 @@ function lint(path: string, source: string) {
 describe("the import direction rule", () => {
   it.each([
     ["infra/topology.ts", 'import { routes } from "../../infra/topology.ts";\n\nexport const x = routes;\n'],
-    ["a test helper", 'import { inboundSms } from "../../test/support/envelopes.ts";\n\nexport const x = inboundSms;\n'],
+    [
+      "a test helper",
+      'import { inboundSms } from "../../test/support/envelopes.ts";\n\nexport const x = inboundSms;\n',
+    ],
     ["aws-cdk-lib", 'import { Stack } from "aws-cdk-lib";\n\nexport const x = Stack;\n'],
   ])("refuses an import of %s in functions/", (_label, source) => {
     const result = lint("functions/domain/example.ts", source);
@@ -37,7 +40,10 @@ describe("the import direction rule", () => {
   });
 
   it("allows infra/ to import functions/", () => {
-    const result = lint("infra/example.ts", 'import { metrics } from "../functions/contract.ts";\n\nexport const x = metrics;\n');
+    const result = lint(
+      "infra/example.ts",
+      'import { metrics } from "../functions/contract.ts";\n\nexport const x = metrics;\n',
+    );
     expect(result.status).toBe(0);
   });
 

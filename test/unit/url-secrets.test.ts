@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { cachedSecrets, parseSecretValue, urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
-import { SettingError } from "../../functions/shared/settings.ts";
+import { SettingError } from "../../functions/config/settings.ts";
 
 const current = "current-secret-0123456789";
 const previous = "previous-secret-0123456789";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeText, maskPhone } from "../../functions/shared/logger.ts";
+import { describeText, maskPhone } from "../../functions/observability.ts";
 
 const digitsOf = (value: string | undefined) => (value ?? "").replace(/\D/g, "");
 

@@ -1,18 +1,23 @@
 import { BlockList } from "node:net";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it, vi } from "vitest";
 import type { RejectedRequest } from "../../functions/domain/envelope.ts";
-import { UnreadableRequestError, UnsupportedContentTypeError } from "../../functions/shared/request-fields.ts";
-import {
-  type EndpointContext,
-  type ReceivedRequest,
-  ToBeTextHttpError,
-  tobetextEndpoint,
-  tobetextResponse,
-} from "../../functions/shared/tobetext-http.ts";
+import { decodeRequestFields } from "../../functions/http/decoding/index.ts";
+import { ToBeTextHttpError } from "../../functions/http/errors.ts";
+import { tobetextEdge } from "../../functions/http/receive-endpoint.ts";
+import type { EndpointContext, ReceivedRequest } from "../../functions/http/received-request.ts";
+import { tobetextResponse } from "../../functions/http/tobetext-answer.ts";
+import { metrics } from "../../functions/observability.ts";
 import { captureMetrics } from "../support/metrics.ts";
+import { lambdaContext } from "../support/sqs.ts";
+
+// Metrics are read back here: on before functions/observability.ts creates them (the test configuration turns them off).
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = "false";
+});
 
 const maxBodyBytes = 100;
 const timeEpoch = Date.parse("2025-03-01T10:00:00.123Z");
@@ -29,6 +34,9 @@ interface Setup {
 
 const secret = "current-secret-0123456789";
 
+// Composed as receiveEndpoint composes it: the route a default dimension, metrics flushed once per invocation.
+metrics.setDefaultDimensions({ route: "test" });
+
 const ok: APIGatewayProxyStructuredResultV2 = { statusCode: 200, body: "accepted" };
 
 function endpoint({
@@ -41,9 +49,10 @@ function endpoint({
   const inner = vi.fn(handler);
   const access = { secrets: async () => secrets, allowedSources };
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>()
-    .use(tobetextEndpoint({ route: "test", access, maxBodyBytes, keepRejected: keep }))
+    .use(logMetrics(metrics))
+    .use(tobetextEdge({ route: "test", access, maxBodyBytes, keepRejected: keep }))
     .handler(inner);
-  const invoke = (event: APIGatewayProxyEventV2) => wrapped(event, lambdaContext() as EndpointContext);
+  const invoke = (event: APIGatewayProxyEventV2) => wrapped(event, lambdaContext("receiver") as EndpointContext);
   return { invoke, keep, inner };
 }
 
@@ -91,22 +100,13 @@ function apiEvent({
   };
 }
 
-function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "receiver",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:ap-northeast-2:123456789012:function:receiver",
-    memoryLimitInMB: "256",
-    awsRequestId: "aws-request-id",
-    logGroupName: "/aws/lambda/receiver",
-    logStreamName: "stream",
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
+const throwsBadSendNum: Handler = async () => {
+  throw new ToBeTextHttpError(400, 2004, "reason", {
+    sendNum: "010-1234-567",
+    recvNum: "821098765432",
+    fields: { SendNum: "010-1234-567", RecvNum: "821098765432", Body: "TOBE 안녕" },
+  });
+};
 
 const xml = new XMLParser({ parseTagValue: false });
 
@@ -125,7 +125,7 @@ function onlyKept(keep: { mock: { calls: [RejectedRequest][] } }): RejectedReque
   return kept;
 }
 
-describe("tobetextEndpoint: the request handed to the handler", () => {
+describe("tobetextEdge: the request handed to the handler", () => {
   it("puts the received request on context.received", async () => {
     let received: ReceivedRequest | undefined;
     const { invoke } = endpoint({
@@ -138,7 +138,7 @@ describe("tobetextEndpoint: the request handed to the handler", () => {
     await expect(
       invoke(apiEvent({ body, headers: { "Content-Type": "text/plain", "X-Extra": "1" } })),
     ).resolves.toEqual(ok);
-    expect(received?.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+    expect(received?.arrivalId).toMatch(/^[0-9a-f]{32}$/);
     expect(received).toMatchObject({
       receivedAt: "2025-03-01T10:00:00.123Z",
       method: "POST",
@@ -152,11 +152,11 @@ describe("tobetextEndpoint: the request handed to the handler", () => {
     expect(received?.body.toString("utf8")).toBe(formBody);
   });
 
-  it("gives every request its own deliveryId", async () => {
+  it("gives every request its own arrivalId", async () => {
     const ids: string[] = [];
     const { invoke } = endpoint({
       handler: async (_event, context) => {
-        ids.push(context.received.deliveryId);
+        ids.push(context.received.arrivalId);
         return ok;
       },
     });
@@ -179,7 +179,7 @@ describe("tobetextEndpoint: the request handed to the handler", () => {
   });
 });
 
-describe("tobetextEndpoint: wrong method", () => {
+describe("tobetextEdge: wrong method", () => {
   it("answers a GET with 405 and allow: POST, keeps it once and never calls the handler", async () => {
     const { invoke, keep, inner } = endpoint();
     const response = await invoke(apiEvent({ method: "GET", body: Buffer.alloc(0) }));
@@ -206,7 +206,7 @@ describe("tobetextEndpoint: wrong method", () => {
   });
 });
 
-describe("tobetextEndpoint: body too large", () => {
+describe("tobetextEdge: body too large", () => {
   it("answers 413 and keeps the first maxBodyBytes bytes with the full size", async () => {
     const body = Buffer.from(Array.from({ length: 150 }, (_, index) => index));
     const { invoke, keep, inner } = endpoint();
@@ -223,20 +223,12 @@ describe("tobetextEndpoint: body too large", () => {
   });
 });
 
-describe("tobetextEndpoint: rejections thrown by the handler", () => {
-  const throwsBadSendNum: Handler = async () => {
-    throw new ToBeTextHttpError(400, 2004, "reason", {
-      sendNum: "010-1234-567",
-      recvNum: "821098765432",
-      fields: { SendNum: "010-1234-567", RecvNum: "821098765432", Body: "TOBE 안녕" },
-    });
-  };
-
+describe("tobetextEdge: rejections thrown by the handler", () => {
   it("answers in ToBeText's format with the error code and echoed numbers", async () => {
-    let deliveryId = "";
+    let arrivalId = "";
     const { invoke } = endpoint({
       handler: async (event, context) => {
-        deliveryId = context.received.deliveryId;
+        arrivalId = context.received.arrivalId;
         return throwsBadSendNum(event, context);
       },
     });
@@ -244,7 +236,7 @@ describe("tobetextEndpoint: rejections thrown by the handler", () => {
     expect(response.statusCode).toBe(400);
     expect(resultOf(response)).toEqual({
       Status: "Failed",
-      MsgId: deliveryId,
+      MsgId: arrivalId,
       SendNum: "010-1234-567",
       RecvNum: "821098765432",
       ErrorCode: "2004",
@@ -284,16 +276,27 @@ describe("tobetextEndpoint: rejections thrown by the handler", () => {
     expect(onlyKept(keep)).not.toHaveProperty("fields");
   });
 
-  it("answers an unreadable request as 400 with code 2005 and keeps it", async () => {
+  // The handler decodes the body as receiveEndpoint's does: a body it cannot read is refused where that shows.
+  it.each([
+    ["an unreadable body as 400", "application/json", "{not json", 400, "invalid JSON body"],
+    [
+      "a media type ToBeText does not send as 415",
+      "application/xml",
+      "<SendNum>010</SendNum>",
+      415,
+      "unsupported content type application/xml",
+    ],
+  ])("answers %s with code 2005 and keeps the request", async (_label, contentType, body, status, reason) => {
     const { invoke, keep } = endpoint({
-      handler: async () => {
-        throw new UnreadableRequestError("multipart body has no closing boundary");
+      handler: async (_event, context) => {
+        await decodeRequestFields(context.received);
+        return ok;
       },
     });
-    const response = await invoke(apiEvent());
-    expect(response.statusCode).toBe(400);
-    expect(resultOf(response)).toMatchObject({ ErrorCode: "2005", ErrorMsg: "multipart body has no closing boundary" });
-    expect(onlyKept(keep)).toMatchObject({ httpStatus: 400, errorCode: 2005 });
+    const response = await invoke(apiEvent({ body: Buffer.from(body), headers: { "Content-Type": contentType } }));
+    expect(response.statusCode).toBe(status);
+    expect(resultOf(response)).toMatchObject({ Status: "Failed", ErrorCode: "2005", ErrorMsg: reason });
+    expect(onlyKept(keep)).toMatchObject({ httpStatus: status, errorCode: 2005, reason });
   });
 
   it("does not keep credential headers with the request", async () => {
@@ -344,24 +347,24 @@ describe("tobetextEndpoint: rejections thrown by the handler", () => {
   });
 });
 
-describe("tobetextEndpoint: unexpected failures", () => {
+describe("tobetextEdge: unexpected failures", () => {
   it("answers 503 without the error's message or stack, and keeps nothing", async () => {
     const error = new Error("connect ECONNREFUSED 10.0.0.1:443 secret-internal-host");
-    let deliveryId = "";
+    let arrivalId = "";
     const { invoke, keep } = endpoint({
       handler: async (_event, context) => {
-        deliveryId = context.received.deliveryId;
+        arrivalId = context.received.arrivalId;
         throw error;
       },
     });
     const response = await invoke(apiEvent());
     expect(response.statusCode).toBe(503);
     const result = resultOf(response);
-    expect(result).toMatchObject({ Status: "Failed", MsgId: deliveryId, ErrorCode: "503", SendNum: "", RecvNum: "" });
+    expect(result).toMatchObject({ Status: "Failed", MsgId: arrivalId, ErrorCode: "503", SendNum: "", RecvNum: "" });
     expect(response.body).not.toContain(error.message);
     expect(response.body).not.toContain("secret-internal-host");
     expect(response.body).not.toMatch(/\bat .+:\d+:\d+/);
-    expect(response.body).not.toContain("tobetext-http.test.ts");
+    expect(response.body).not.toContain("tobetext-edge.test.ts");
     expect(keep).not.toHaveBeenCalled();
   });
 });
@@ -407,16 +410,25 @@ describe("access: the URL secret and the caller allowlist", () => {
     expect(keep).not.toHaveBeenCalled();
     expect(await invoke(apiEvent({ sourceIp: "198.51.100.20" }))).toEqual(ok);
   });
+});
 
-  it("answers a media type ToBeText does not send with 415 and keeps the request", async () => {
-    const { invoke, keep } = endpoint({
-      handler: async () => {
-        throw new UnsupportedContentTypeError("unsupported content type application/xml");
-      },
-    });
-    const response = await invoke(apiEvent());
-    expect(response.statusCode).toBe(415);
-    expect(keep).toHaveBeenCalledTimes(1);
+describe("tobetextEdge: metrics", () => {
+  it.each([
+    ["a request the handler answers", {}, {}, []],
+    ["a refusal, kept", { handler: throwsBadSendNum }, {}, ["Rejected"]],
+    ["a request without the URL secret", {}, { pathSecret: null }, ["Denied"]],
+    ["an unexpected failure", { handler: () => Promise.reject(new Error("down")) }, {}, ["Unavailable"]],
+  ] as const)("counts %s under %j", async (_label, setup, request, counted) => {
+    const { invoke } = endpoint(setup);
+    const captured = captureMetrics();
+    await invoke(apiEvent(request)).finally(() => captured.restore());
+    for (const name of ["Rejected", "Denied", "Unavailable"]) {
+      expect(captured.values(name)).toEqual(
+        (counted as readonly string[]).includes(name)
+          ? [{ value: 1, dimensions: { service: "local", route: "test" } }]
+          : [],
+      );
+    }
   });
 });
 
