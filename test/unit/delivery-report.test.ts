@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  type CallbackArrival,
   countCallback,
   type DeliveryReport,
   maxListedCallbacks,
   maxListedResults,
 } from "../../functions/domain/delivery-report.ts";
+import type { CallbackArrival } from "../../functions/domain/envelope.ts";
 import { acceptStatusCallback, type StatusCallback } from "../../functions/domain/status-callback.ts";
 
 const recordId = "MsgId#m-1";
@@ -29,13 +29,13 @@ function callbackOf(fields: Record<string, string>): StatusCallback {
   return acceptance.value;
 }
 
-const delivery = (
-  deliveryId: string,
+const arrival = (
+  arrivalId: string,
   minutes: number,
   result: ResultName,
   extra: Record<string, string> = {},
 ): CallbackArrival => ({
-  deliveryId,
+  arrivalId,
   receivedAt: at(minutes),
   callback: callbackOf({ ...identity, ...results[result], ...extra }),
 });
@@ -67,7 +67,7 @@ describe("permutations (test helper)", () => {
 
 describe("countCallback: the first callback", () => {
   it("creates the record from it", () => {
-    const first = delivery("d1", 5, "success");
+    const first = arrival("d1", 5, "success");
     expect(countCallback(undefined, first, recordId)).toEqual({
       recordId,
       msgId: "m-1",
@@ -102,7 +102,7 @@ describe("countCallback: the first callback", () => {
   });
 
   it("creates a record that is not final from an unknown result", () => {
-    const report = countCallback(undefined, delivery("d1", 3, "pending"), recordId);
+    const report = countCallback(undefined, arrival("d1", 3, "pending"), recordId);
     expect(report).toMatchObject({
       status: "Sending",
       outcome: "unknown",
@@ -116,7 +116,7 @@ describe("countCallback: the first callback", () => {
 
   it("keeps only the identity the callback has", () => {
     const onlyCKey: CallbackArrival = {
-      deliveryId: "d1",
+      arrivalId: "d1",
       receivedAt: at(1),
       callback: callbackOf({ CKey: "order-42", ...results.failed }),
     };
@@ -131,7 +131,7 @@ describe("countCallback: the first callback", () => {
 
 describe("countCallback: repeats", () => {
   it("counts the same result five times on one history entry", () => {
-    const report = countAll([1, 4, 9, 16, 25].map((minutes, index) => delivery(`d${index}`, minutes, "success")));
+    const report = countAll([1, 4, 9, 16, 25].map((minutes, index) => arrival(`d${index}`, minutes, "success")));
     expect(report.history).toHaveLength(1);
     expect(report.history[0]).toMatchObject({ count: 5, firstArrivalAt: at(1), lastArrivalAt: at(25) });
     expect(report).toMatchObject({
@@ -146,26 +146,26 @@ describe("countCallback: repeats", () => {
   });
 
   it("finds the first and last arrival of a result whatever order its repeats are processed in", () => {
-    const report = countAll([9, 1, 25, 4, 16].map((minutes) => delivery(`d${minutes}`, minutes, "failed")));
+    const report = countAll([9, 1, 25, 4, 16].map((minutes) => arrival(`d${minutes}`, minutes, "failed")));
     expect(report.history[0]).toMatchObject({ count: 5, firstArrivalAt: at(1), lastArrivalAt: at(25) });
     expect(report).toMatchObject({ callbackCount: 5, firstCallbackAt: at(1), lastCallbackAt: at(25) });
   });
 
   it("answers undefined for a delivery the record lists already", () => {
-    const once = countCallback(undefined, delivery("d1", 5, "success"), recordId);
+    const once = countCallback(undefined, arrival("d1", 5, "success"), recordId);
     expect(once).toBeDefined();
-    expect(countCallback(once, delivery("d1", 5, "success"), recordId)).toBeUndefined();
+    expect(countCallback(once, arrival("d1", 5, "success"), recordId)).toBeUndefined();
   });
 
   it("answers undefined for a listed delivery even among others", () => {
-    const report = countAll([delivery("d1", 1, "pending"), delivery("d2", 2, "success"), delivery("d3", 3, "success")]);
-    expect(countCallback(report, delivery("d2", 2, "success"), recordId)).toBeUndefined();
+    const report = countAll([arrival("d1", 1, "pending"), arrival("d2", 2, "success"), arrival("d3", 3, "success")]);
+    expect(countCallback(report, arrival("d2", 2, "success"), recordId)).toBeUndefined();
   });
 });
 
 describe("countCallback: the current result", () => {
   it("is never overwritten once final: unknown, Success, unknown", () => {
-    const report = countAll([delivery("d1", 1, "pending"), delivery("d2", 5, "success"), delivery("d3", 9, "pending")]);
+    const report = countAll([arrival("d1", 1, "pending"), arrival("d2", 5, "success"), arrival("d3", 9, "pending")]);
     expect(report).toMatchObject({ status: "Success", outcome: "delivered", final: true, errorCode: "200" });
     expect(report.history.map((entry) => [entry.status, entry.count])).toEqual([
       ["Sending", 2],
@@ -175,12 +175,12 @@ describe("countCallback: the current result", () => {
   });
 
   it("is not overwritten by an older unknown result processed after it", () => {
-    const report = countAll([delivery("d2", 5, "success"), delivery("d1", 1, "pending")]);
+    const report = countAll([arrival("d2", 5, "success"), arrival("d1", 1, "pending")]);
     expect(report).toMatchObject({ status: "Success", final: true, firstCallbackAt: at(1), lastCallbackAt: at(5) });
   });
 
   it("is the latest-arriving result while none is final", () => {
-    const report = countAll([delivery("d2", 7, "queued"), delivery("d1", 3, "pending")]);
+    const report = countAll([arrival("d2", 7, "queued"), arrival("d1", 3, "pending")]);
     expect(report).toMatchObject({
       status: "Queued",
       outcome: "unknown",
@@ -190,7 +190,7 @@ describe("countCallback: the current result", () => {
   });
 
   it("follows the latest arrival of a repeated unknown result", () => {
-    const report = countAll([delivery("d1", 1, "pending"), delivery("d2", 2, "queued"), delivery("d3", 3, "pending")]);
+    const report = countAll([arrival("d1", 1, "pending"), arrival("d2", 2, "queued"), arrival("d3", 3, "pending")]);
     expect(report).toMatchObject({ status: "Sending", final: false });
   });
 
@@ -200,8 +200,8 @@ describe("countCallback: the current result", () => {
   ] as const)(
     "on conflicting finals (%s) is the one that arrived first, and the record is flagged",
     (_label, first, second, status) => {
-      const earlier = delivery("d-early", first[1], first[0]);
-      const later = delivery("d-late", second[1], second[0]);
+      const earlier = arrival("d-early", first[1], first[0]);
+      const later = arrival("d-late", second[1], second[0]);
       for (const order of [
         [earlier, later],
         [later, earlier],
@@ -219,17 +219,17 @@ describe("countCallback: the current result", () => {
   );
 
   it("keeps the first failure and raises no flag for two failure codes", () => {
-    const report = countAll([delivery("d2", 8, "other"), delivery("d1", 4, "failed")]);
+    const report = countAll([arrival("d2", 8, "other"), arrival("d1", 4, "failed")]);
     expect(report).toMatchObject({ status: "Failed", errorCode: "400", outcome: "failed", final: true, flags: [] });
     expect(report.history.map((entry) => entry.errorCode)).toEqual(["400", "412"]);
   });
 
   it("keeps the flag once conflicting finals were seen, whatever comes next", () => {
     const report = countAll([
-      delivery("d1", 1, "success"),
-      delivery("d2", 2, "failed"),
-      delivery("d3", 3, "success"),
-      delivery("d4", 4, "pending"),
+      arrival("d1", 1, "success"),
+      arrival("d2", 2, "failed"),
+      arrival("d3", 3, "success"),
+      arrival("d4", 4, "pending"),
     ]);
     expect(report.flags).toEqual(["CONFLICTING_FINAL_RESULTS"]);
     expect(report.status).toBe("Success");
@@ -240,55 +240,40 @@ describe("countCallback: order independence", () => {
   const orderIndependent: [string, CallbackArrival[]][] = [
     [
       "repeats of one result",
-      [
-        delivery("a", 1, "success"),
-        delivery("b", 2, "success"),
-        delivery("c", 3, "success"),
-        delivery("d", 4, "success"),
-      ],
+      [arrival("a", 1, "success"), arrival("b", 2, "success"), arrival("c", 3, "success"), arrival("d", 4, "success")],
     ],
     [
       "unknown, then Success repeated, then unknown",
       [
-        delivery("a", 1, "pending"),
-        delivery("b", 4, "success"),
-        delivery("c", 6, "pending"),
-        delivery("d", 9, "success"),
-        delivery("e", 12, "queued"),
+        arrival("a", 1, "pending"),
+        arrival("b", 4, "success"),
+        arrival("c", 6, "pending"),
+        arrival("d", 9, "success"),
+        arrival("e", 12, "queued"),
       ],
     ],
     [
       "conflicting finals with repeats",
       [
-        delivery("a", 2, "failed"),
-        delivery("b", 3, "success"),
-        delivery("c", 5, "failed"),
-        delivery("d", 7, "success"),
-        delivery("e", 8, "pending"),
-        delivery("f", 10, "other"),
+        arrival("a", 2, "failed"),
+        arrival("b", 3, "success"),
+        arrival("c", 5, "failed"),
+        arrival("d", 7, "success"),
+        arrival("e", 8, "pending"),
+        arrival("f", 10, "other"),
       ],
     ],
     [
       "unknown results only",
-      [
-        delivery("a", 1, "pending"),
-        delivery("b", 2, "queued"),
-        delivery("c", 3, "pending"),
-        delivery("d", 4, "queued"),
-      ],
+      [arrival("a", 1, "pending"), arrival("b", 2, "queued"), arrival("c", 3, "pending"), arrival("d", 4, "queued")],
     ],
     [
       "two failure codes and an unknown",
-      [delivery("a", 3, "other"), delivery("b", 5, "failed"), delivery("c", 6, "pending"), delivery("d", 9, "other")],
+      [arrival("a", 3, "other"), arrival("b", 5, "failed"), arrival("c", 6, "pending"), arrival("d", 9, "other")],
     ],
     [
       "a delivery processed twice",
-      [
-        delivery("a", 1, "success"),
-        delivery("b", 2, "failed"),
-        delivery("a", 1, "success"),
-        delivery("c", 3, "pending"),
-      ],
+      [arrival("a", 1, "success"), arrival("b", 2, "failed"), arrival("a", 1, "success"), arrival("c", 3, "pending")],
     ],
   ];
 
@@ -296,40 +281,25 @@ describe("countCallback: order independence", () => {
   const equalTimes: [string, CallbackArrival[]][] = [
     [
       "conflicting finals arriving at the same time",
-      [
-        delivery("a", 5, "success"),
-        delivery("b", 5, "failed"),
-        delivery("c", 7, "pending"),
-        delivery("d", 7, "failed"),
-      ],
+      [arrival("a", 5, "success"), arrival("b", 5, "failed"), arrival("c", 7, "pending"), arrival("d", 7, "failed")],
     ],
     [
       "unknown results arriving at the same time",
-      [
-        delivery("a", 2, "pending"),
-        delivery("b", 2, "queued"),
-        delivery("c", 1, "pending"),
-        delivery("d", 2, "queued"),
-      ],
+      [arrival("a", 2, "pending"), arrival("b", 2, "queued"), arrival("c", 1, "pending"), arrival("d", 2, "queued")],
     ],
     [
       "repeats of one result arriving at the same time",
-      [
-        delivery("a", 4, "success"),
-        delivery("b", 4, "success"),
-        delivery("c", 4, "success"),
-        delivery("d", 1, "pending"),
-      ],
+      [arrival("a", 4, "success"), arrival("b", 4, "success"), arrival("c", 4, "success"), arrival("d", 1, "pending")],
     ],
     [
       "everything mixed",
       [
-        delivery("a", 1, "pending"),
-        delivery("b", 3, "success"),
-        delivery("c", 3, "failed"),
-        delivery("d", 3, "success"),
-        delivery("e", 6, "other"),
-        delivery("f", 6, "queued"),
+        arrival("a", 1, "pending"),
+        arrival("b", 3, "success"),
+        arrival("c", 3, "failed"),
+        arrival("d", 3, "success"),
+        arrival("e", 6, "other"),
+        arrival("f", 6, "queued"),
       ],
     ],
   ];
@@ -339,19 +309,19 @@ describe("countCallback: order independence", () => {
     [
       "repeats carrying a different extra field",
       [
-        delivery("a", 1, "success", { SentAt: "20260101090100" }),
-        delivery("b", 2, "success", { SentAt: "20260101090200" }),
-        delivery("c", 3, "pending"),
-        delivery("d", 4, "success", { SentAt: "20260101090400" }),
+        arrival("a", 1, "success", { SentAt: "20260101090100" }),
+        arrival("b", 2, "success", { SentAt: "20260101090200" }),
+        arrival("c", 3, "pending"),
+        arrival("d", 4, "success", { SentAt: "20260101090400" }),
       ],
     ],
     [
       "repeats spelling the sender's number differently",
       [
-        delivery("a", 1, "success", { SendNum: "821012341234" }),
-        delivery("b", 2, "success", { SendNum: "+82 10-1234-1234" }),
-        delivery("c", 3, "success", { SendNum: "010-1234-1234" }),
-        delivery("d", 4, "pending"),
+        arrival("a", 1, "success", { SendNum: "821012341234" }),
+        arrival("b", 2, "success", { SendNum: "+82 10-1234-1234" }),
+        arrival("c", 3, "success", { SendNum: "010-1234-1234" }),
+        arrival("d", 4, "pending"),
       ],
     ],
   ];
@@ -361,7 +331,7 @@ describe("countCallback: order independence", () => {
     const reference = countAll(deliveries);
     for (const order of orders) {
       const report = countAll(order);
-      expect(report, `processing order ${order.map((each) => each.deliveryId).join(",")}`).toEqual(reference);
+      expect(report, `processing order ${order.map((each) => each.arrivalId).join(",")}`).toEqual(reference);
     }
   };
 
@@ -379,11 +349,11 @@ describe("countCallback: order independence", () => {
 
   it("chooses the first-arriving final in every order", () => {
     const deliveries = [
-      delivery("a", 1, "pending"),
-      delivery("b", 4, "failed"),
-      delivery("c", 2, "success"),
-      delivery("d", 6, "success"),
-      delivery("e", 9, "pending"),
+      arrival("a", 1, "pending"),
+      arrival("b", 4, "failed"),
+      arrival("c", 2, "success"),
+      arrival("d", 6, "success"),
+      arrival("e", 9, "pending"),
     ];
     for (const order of permutations(deliveries)) {
       expect(countAll(order)).toMatchObject({
@@ -398,7 +368,7 @@ describe("countCallback: order independence", () => {
 
 describe("countCallback: the listed callbacks", () => {
   it("lists callbacks by arrival", () => {
-    const report = countAll([delivery("c", 9, "pending"), delivery("a", 1, "pending"), delivery("b", 5, "pending")]);
+    const report = countAll([arrival("c", 9, "pending"), arrival("a", 1, "pending"), arrival("b", 5, "pending")]);
     expect(report.callbacks).toEqual([
       { deliveryId: "a", arrivedAt: at(1) },
       { deliveryId: "b", arrivedAt: at(5) },
@@ -408,7 +378,7 @@ describe("countCallback: the listed callbacks", () => {
 
   it(`lists at most ${maxListedCallbacks} callbacks, the latest, while callbackCount keeps counting`, () => {
     const total = maxListedCallbacks + 7;
-    const report = countAll(Array.from({ length: total }, (_, index) => delivery(`d${index}`, index, "pending")));
+    const report = countAll(Array.from({ length: total }, (_, index) => arrival(`d${index}`, index, "pending")));
     expect(report.callbackCount).toBe(total);
     expect(report.callbacks).toHaveLength(maxListedCallbacks);
     expect(report.callbacks[0]).toEqual({ deliveryId: "d7", arrivedAt: at(7) });
@@ -419,9 +389,9 @@ describe("countCallback: the listed callbacks", () => {
 
   it("counts a late callback older than every listed one without listing it", () => {
     const full = countAll(
-      Array.from({ length: maxListedCallbacks }, (_, index) => delivery(`d${index}`, index + 10, "pending")),
+      Array.from({ length: maxListedCallbacks }, (_, index) => arrival(`d${index}`, index + 10, "pending")),
     );
-    const late = countCallback(full, delivery("late", 0, "success"), recordId);
+    const late = countCallback(full, arrival("late", 0, "success"), recordId);
     expect(late?.callbackCount).toBe(maxListedCallbacks + 1);
     expect(late?.callbacks).toHaveLength(maxListedCallbacks);
     expect(late?.callbacks.some((listed) => listed.deliveryId === "late")).toBe(false);
@@ -432,7 +402,7 @@ describe("countCallback: the listed callbacks", () => {
 describe("countCallback: the listed results", () => {
   /** A distinct non-final result per index: its own ErrorMsg. */
   const distinct = (index: number, minutes = index) =>
-    delivery(`p${index}`, minutes, "pending", { ErrorMsg: `in progress, step ${index}` });
+    arrival(`p${index}`, minutes, "pending", { ErrorMsg: `in progress, step ${index}` });
 
   it(`lists at most ${maxListedResults} distinct results, the latest ones, and counts the rest`, () => {
     const total = maxListedResults + 3;
@@ -447,7 +417,7 @@ describe("countCallback: the listed results", () => {
 
   it("always lists the final results, so the current result stays the first final one", () => {
     const many = Array.from({ length: 3 * maxListedResults }, (_, index) => distinct(index, index + 2));
-    const report = countAll([delivery("done", 1, "success"), ...many, delivery("late-fail", 500, "failed")]);
+    const report = countAll([arrival("done", 1, "success"), ...many, arrival("late-fail", 500, "failed")]);
     expect(report.history).toHaveLength(maxListedResults);
     expect(report).toMatchObject({ status: "Success", outcome: "delivered", final: true });
     expect(report.history.filter((entry) => entry.outcome !== "unknown").map((entry) => entry.status)).toEqual([

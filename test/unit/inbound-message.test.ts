@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
+import type { InboundArrival, InboundSms } from "../../functions/domain/envelope.ts";
 import {
   countArrival,
   type DedupeWindow,
   decideMessage,
-  type InboundArrival,
   type InboundMessageRecord,
   keptWindows,
   maxKeptWindows,
   maxListedDeliveries,
 } from "../../functions/domain/inbound-message.ts";
-import type { InboundSms } from "../../functions/domain/inbound-sms.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
 const windowMs = 60 * 60 * 1000;
@@ -20,7 +19,7 @@ const window: DedupeWindow = { messageId: "owner", firstArrivalAt: at(0), window
 
 describe("decideMessage", () => {
   it("opens a window for a new message named after the delivery when none is open", () => {
-    expect(decideMessage([], { deliveryId: "d1", receivedAt: at(0) }, windowMs)).toEqual({
+    expect(decideMessage([], { arrivalId: "d1", receivedAt: at(0) }, windowMs)).toEqual({
       messageId: "d1",
       openWindow: { messageId: "d1", firstArrivalAt: at(0), windowEndsAt: at(windowMs) },
     });
@@ -31,7 +30,7 @@ describe("decideMessage", () => {
     ["inside the window", 30 * 60 * 1000],
     ["one millisecond before the window ends", windowMs - 1],
   ])("joins the window's message when it arrives %s", (_label, offset) => {
-    expect(decideMessage([window], { deliveryId: "d2", receivedAt: at(offset) }, windowMs)).toEqual({
+    expect(decideMessage([window], { arrivalId: "d2", receivedAt: at(offset) }, windowMs)).toEqual({
       messageId: "owner",
     });
   });
@@ -40,17 +39,17 @@ describe("decideMessage", () => {
     ["exactly at the window end", windowMs],
     ["after the window end", windowMs + 5 * 60 * 1000],
   ])("opens a new window and message when it arrives %s", (_label, offset) => {
-    expect(decideMessage([window], { deliveryId: "d3", receivedAt: at(offset) }, windowMs)).toEqual({
+    expect(decideMessage([window], { arrivalId: "d3", receivedAt: at(offset) }, windowMs)).toEqual({
       messageId: "d3",
       openWindow: { messageId: "d3", firstArrivalAt: at(offset), windowEndsAt: at(offset + windowMs) },
     });
   });
 
   it("gives the owner seen again its own message without a new window, even after the window end", () => {
-    expect(decideMessage([window], { deliveryId: "owner", receivedAt: at(0) }, windowMs)).toEqual({
+    expect(decideMessage([window], { arrivalId: "owner", receivedAt: at(0) }, windowMs)).toEqual({
       messageId: "owner",
     });
-    const late = decideMessage([window], { deliveryId: "owner", receivedAt: at(2 * windowMs) }, windowMs);
+    const late = decideMessage([window], { arrivalId: "owner", receivedAt: at(2 * windowMs) }, windowMs);
     expect(late).toEqual({ messageId: "owner" });
     expect(late.openWindow).toBeUndefined();
   });
@@ -59,13 +58,13 @@ describe("decideMessage", () => {
     ["shortly before", -60 * 1000],
     ["exactly one window length before", -windowMs],
   ])("joins when it arrives out of order, %s the window's first arrival", (_label, offset) => {
-    expect(decideMessage([window], { deliveryId: "d4", receivedAt: at(offset) }, windowMs)).toEqual({
+    expect(decideMessage([window], { arrivalId: "d4", receivedAt: at(offset) }, windowMs)).toEqual({
       messageId: "owner",
     });
   });
 
   it("gives a delivery from long before the window a message and a window of its own", () => {
-    const decision = decideMessage([window], { deliveryId: "d5", receivedAt: at(-windowMs - 1) }, windowMs);
+    const decision = decideMessage([window], { arrivalId: "d5", receivedAt: at(-windowMs - 1) }, windowMs);
     expect(decision).toEqual({
       messageId: "d5",
       openWindow: { messageId: "d5", firstArrivalAt: at(-windowMs - 1), windowEndsAt: at(-1) },
@@ -75,19 +74,19 @@ describe("decideMessage", () => {
   const later: DedupeWindow = { messageId: "repeat", firstArrivalAt: at(3 * windowMs), windowEndsAt: at(4 * windowMs) };
 
   it("finds the window of a retry redriven after a genuine repeat opened a later window", () => {
-    expect(decideMessage([window, later], { deliveryId: "retry", receivedAt: at(60_000) }, windowMs)).toEqual({
+    expect(decideMessage([window, later], { arrivalId: "retry", receivedAt: at(60_000) }, windowMs)).toEqual({
       messageId: "owner",
     });
-    expect(decideMessage([window, later], { deliveryId: "r2", receivedAt: at(3 * windowMs + 1) }, windowMs)).toEqual({
+    expect(decideMessage([window, later], { arrivalId: "r2", receivedAt: at(3 * windowMs + 1) }, windowMs)).toEqual({
       messageId: "repeat",
     });
   });
 
   it("between two windows, joins the one it precedes by at most a window length", () => {
-    expect(decideMessage([window, later], { deliveryId: "d6", receivedAt: at(2 * windowMs) }, windowMs)).toEqual({
+    expect(decideMessage([window, later], { arrivalId: "d6", receivedAt: at(2 * windowMs) }, windowMs)).toEqual({
       messageId: "repeat",
     });
-    expect(decideMessage([window, later], { deliveryId: "d7", receivedAt: at(windowMs + 1) }, windowMs)).toMatchObject({
+    expect(decideMessage([window, later], { arrivalId: "d7", receivedAt: at(windowMs + 1) }, windowMs)).toMatchObject({
       messageId: "d7",
     });
   });
@@ -125,8 +124,8 @@ const sms = inboundSms({
   flags: ["UNKNOWN_PREFIX"],
 });
 
-const delivery = (deliveryId: string, receivedAt: string, withSms: InboundSms = sms): InboundArrival => ({
-  deliveryId,
+const arrival = (arrivalId: string, receivedAt: string, withSms: InboundSms = sms): InboundArrival => ({
+  arrivalId,
   receivedAt,
   sms: withSms,
 });
@@ -137,13 +136,13 @@ function counted(
   messageId = "m1",
 ): InboundMessageRecord {
   const record = countArrival(current, next, messageId, "fp");
-  if (record === undefined) throw new Error(`delivery ${next.deliveryId} was not counted`);
+  if (record === undefined) throw new Error(`arrival ${next.arrivalId} was not counted`);
   return record;
 }
 
 describe("countArrival", () => {
   it("creates the record from the first delivery with every field", () => {
-    expect(countArrival(undefined, delivery("d1", at(0)), "m1", "fp")).toEqual({
+    expect(countArrival(undefined, arrival("d1", at(0)), "m1", "fp")).toEqual({
       messageId: "m1",
       sender: "+821012345678",
       senderAsSent: "010-1234-5678",
@@ -165,13 +164,13 @@ describe("countArrival", () => {
 
   it("keeps undecodable fields on the record only when there are some", () => {
     const withBytes: InboundSms = { ...sms, undecodable: { Body: "wMc=" } };
-    expect(counted(undefined, delivery("d1", at(0), withBytes)).undecodableFields).toEqual({ Body: "wMc=" });
-    expect(counted(undefined, delivery("d1", at(0)))).not.toHaveProperty("undecodableFields");
+    expect(counted(undefined, arrival("d1", at(0), withBytes)).undecodableFields).toEqual({ Body: "wMc=" });
+    expect(counted(undefined, arrival("d1", at(0)))).not.toHaveProperty("undecodableFields");
   });
 
   it("counts a second delivery and lists it after the first", () => {
-    const first = counted(undefined, delivery("d1", at(0)));
-    const second = counted(first, delivery("d2", at(1000)));
+    const first = counted(undefined, arrival("d1", at(0)));
+    const second = counted(first, arrival("d2", at(1000)));
     expect(second).toEqual({
       ...first,
       deliveryCount: 2,
@@ -185,34 +184,34 @@ describe("countArrival", () => {
   });
 
   it("keeps the earliest first arrival and the latest last arrival when deliveries come out of order", () => {
-    const first = counted(undefined, delivery("d2", at(5000)));
-    const earlier = counted(first, delivery("d1", at(1000)));
-    const later = counted(earlier, delivery("d3", at(9000)));
-    const between = counted(later, delivery("d4", at(3000)));
+    const first = counted(undefined, arrival("d2", at(5000)));
+    const earlier = counted(first, arrival("d1", at(1000)));
+    const later = counted(earlier, arrival("d3", at(9000)));
+    const between = counted(later, arrival("d4", at(3000)));
     expect(between).toMatchObject({ deliveryCount: 4, firstArrivalAt: at(1000), lastArrivalAt: at(9000) });
     expect(between.deliveries.map((listed) => listed.deliveryId)).toEqual(["d1", "d4", "d2", "d3"]);
   });
 
   it("does not change the record it is given", () => {
-    const first = counted(undefined, delivery("d1", at(0)));
+    const first = counted(undefined, arrival("d1", at(0)));
     const snapshot = structuredClone(first);
-    counted(first, delivery("d2", at(1000)));
+    counted(first, arrival("d2", at(1000)));
     expect(first).toEqual(snapshot);
   });
 
   it.each([
     ["the first delivery", "d1"],
     ["a later delivery", "d2"],
-  ])("returns undefined when %s is counted again", (_label, deliveryId) => {
-    const record = counted(counted(undefined, delivery("d1", at(0))), delivery("d2", at(1000)));
-    expect(countArrival(record, delivery(deliveryId, at(0)), "m1", "fp")).toBeUndefined();
+  ])("returns undefined when %s is counted again", (_label, arrivalId) => {
+    const record = counted(counted(undefined, arrival("d1", at(0))), arrival("d2", at(1000)));
+    expect(countArrival(record, arrival(arrivalId, at(0)), "m1", "fp")).toBeUndefined();
   });
 
   describe("with more deliveries than it lists", () => {
     const total = maxListedDeliveries + 5;
     const ids = Array.from({ length: total }, (_, index) => `d${index}`);
     const record = ids.reduce<InboundMessageRecord | undefined>(
-      (current, id, index) => counted(current, delivery(id, at(index * 1000))),
+      (current, id, index) => counted(current, arrival(id, at(index * 1000))),
       undefined,
     );
 
@@ -225,13 +224,13 @@ describe("countArrival", () => {
     });
 
     it("still recognises a listed delivery seen again", () => {
-      expect(countArrival(record, delivery(`d${total - 1}`, at((total - 1) * 1000)), "m1", "fp")).toBeUndefined();
+      expect(countArrival(record, arrival(`d${total - 1}`, at((total - 1) * 1000)), "m1", "fp")).toBeUndefined();
     });
 
     it("cannot tell a delivery that has dropped off the list: the use case's marker must", () => {
-      // d0 was counted but is no longer listed; test/unit/record-inbound-delivery.test.ts shows
+      // d0 was counted but is no longer listed; test/unit/record-inbound-arrival.test.ts shows
       // that recordInboundArrival does not count its redelivery again.
-      expect(countArrival(record, delivery("d0", at(0)), "m1", "fp")?.deliveryCount).toBe(total + 1);
+      expect(countArrival(record, arrival("d0", at(0)), "m1", "fp")?.deliveryCount).toBe(total + 1);
     });
   });
 });

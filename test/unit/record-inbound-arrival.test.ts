@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DedupeWindow, InboundArrival, InboundMessageRecord } from "../../functions/domain/inbound-message.ts";
-import { maxListedDeliveries } from "../../functions/domain/inbound-message.ts";
+import type { InboundArrival } from "../../functions/domain/envelope.ts";
+import {
+  type DedupeWindow,
+  type InboundMessageRecord,
+  maxListedDeliveries,
+} from "../../functions/domain/inbound-message.ts";
 import type { ArrivalAssignment } from "../../functions/use-cases/arrival-markers.ts";
 import { type InboundMessagePorts, recordInboundArrival } from "../../functions/use-cases/record-inbound-arrival.ts";
 import { queues } from "../../infra/topology.ts";
@@ -11,8 +15,8 @@ const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
 
 const sms = inboundSms({ sender: "01012345678", recipient: "821098765432", prefix: "TOBE", text: "네" });
-const delivery = (deliveryId: string, offsetMs: number, body = sms.fields.Body): InboundArrival => ({
-  deliveryId,
+const arrival = (arrivalId: string, offsetMs: number, body = sms.fields.Body): InboundArrival => ({
+  arrivalId,
   receivedAt: at(offsetMs),
   sms: { ...sms, fields: { ...sms.fields, Body: body ?? "" } },
 });
@@ -25,9 +29,9 @@ function memoryPorts() {
   /** How long each piece of dedupe state was asked to be kept. */
   const keptUntil: { kind: "marker" | "windows"; until: Date }[] = [];
   const ports: InboundMessagePorts = {
-    findAssignment: async (deliveryId) => assignments.get(deliveryId),
-    rememberAssignment: async (deliveryId, assignment, keepUntil) => {
-      assignments.set(deliveryId, assignment);
+    findAssignment: async (arrivalId) => assignments.get(arrivalId),
+    rememberAssignment: async (arrivalId, assignment, keepUntil) => {
+      assignments.set(arrivalId, assignment);
       keptUntil.push({ kind: "marker", until: keepUntil });
     },
     updateWindows: async (fingerprint, change, keepUntil) => {
@@ -49,9 +53,9 @@ function memoryPorts() {
 describe("recordInboundArrival", () => {
   it("counts retries inside the window on the first message and opens a new one after it", async () => {
     const { ports, messages } = memoryPorts();
-    const first = await recordInboundArrival(delivery("d1", 0), ports, windowMs);
-    const retry = await recordInboundArrival(delivery("d2", 30_000), ports, windowMs);
-    const later = await recordInboundArrival(delivery("d3", windowMs + 1), ports, windowMs);
+    const first = await recordInboundArrival(arrival("d1", 0), ports, windowMs);
+    const retry = await recordInboundArrival(arrival("d2", 30_000), ports, windowMs);
+    const later = await recordInboundArrival(arrival("d3", windowMs + 1), ports, windowMs);
 
     expect(first).toMatchObject({ messageId: "d1", counted: true, duplicate: false });
     expect(retry).toMatchObject({ messageId: "d1", counted: true, duplicate: true });
@@ -62,15 +66,15 @@ describe("recordInboundArrival", () => {
 
   it("keeps different bodies apart", async () => {
     const { ports, messages } = memoryPorts();
-    await recordInboundArrival(delivery("d1", 0, "TOBE 네"), ports, windowMs);
-    await recordInboundArrival(delivery("d2", 1, "TOBE 아니오"), ports, windowMs);
+    await recordInboundArrival(arrival("d1", 0, "TOBE 네"), ports, windowMs);
+    await recordInboundArrival(arrival("d2", 1, "TOBE 아니오"), ports, windowMs);
     expect([...messages.keys()].sort()).toEqual(["d1", "d2"]);
   });
 
   it("changes nothing when the same delivery is processed again", async () => {
     const { ports, messages } = memoryPorts();
-    await recordInboundArrival(delivery("d1", 0), ports, windowMs);
-    const again = await recordInboundArrival(delivery("d1", 0), ports, windowMs);
+    await recordInboundArrival(arrival("d1", 0), ports, windowMs);
+    const again = await recordInboundArrival(arrival("d1", 0), ports, windowMs);
     expect(again).toMatchObject({ messageId: "d1", counted: false, duplicate: false });
     expect(messages.get("d1")?.deliveryCount).toBe(1);
   });
@@ -79,21 +83,21 @@ describe("recordInboundArrival", () => {
     const { ports, messages } = memoryPorts();
     const total = maxListedDeliveries + 5;
     for (let index = 0; index < total; index++) {
-      await recordInboundArrival(delivery(`d${index}`, index), ports, windowMs);
+      await recordInboundArrival(arrival(`d${index}`, index), ports, windowMs);
     }
     expect(messages.get("d0")?.deliveries.some((listed) => listed.deliveryId === "d0")).toBe(false);
 
-    const again = await recordInboundArrival(delivery("d0", 0), ports, windowMs);
+    const again = await recordInboundArrival(arrival("d0", 0), ports, windowMs);
     expect(again.counted).toBe(false);
     expect(messages.get("d0")?.deliveryCount).toBe(total);
   });
 
   it("counts a retry redriven after a genuine repeat opened a later window on its first message", async () => {
     const { ports, messages } = memoryPorts();
-    await recordInboundArrival(delivery("first", 0), ports, windowMs);
-    await recordInboundArrival(delivery("repeat", 3 * windowMs), ports, windowMs);
+    await recordInboundArrival(arrival("first", 0), ports, windowMs);
+    await recordInboundArrival(arrival("repeat", 3 * windowMs), ports, windowMs);
     // The retry arrived a second after the first, was dead-lettered, and is redriven now.
-    const redriven = await recordInboundArrival(delivery("retry", 1_000), ports, windowMs);
+    const redriven = await recordInboundArrival(arrival("retry", 1_000), ports, windowMs);
     expect(redriven).toMatchObject({ messageId: "first", counted: true, duplicate: true });
     expect(messages.get("first")?.deliveryCount).toBe(2);
     expect(messages.get("repeat")?.deliveryCount).toBe(1);
@@ -102,7 +106,7 @@ describe("recordInboundArrival", () => {
 
   it("keeps windows and markers for as long as a dead letter can still be redriven", async () => {
     const { ports, keptUntil } = memoryPorts();
-    await recordInboundArrival(delivery("d1", 0), ports, windowMs);
+    await recordInboundArrival(arrival("d1", 0), ports, windowMs);
     const { retentionDays, deadLetterRetentionDays } = queues.inboundSms;
     const longestLife = t0 + (retentionDays + deadLetterRetentionDays) * 86_400_000;
     expect(keptUntil.map((kept) => kept.kind).sort()).toEqual(["marker", "marker", "windows"]);
@@ -113,7 +117,7 @@ describe("recordInboundArrival", () => {
     const { ports, messages, assignments } = memoryPorts();
     // The marker was written, then the function died: the record was never touched.
     assignments.set("d1", { recordId: "d1", counted: false });
-    const recorded = await recordInboundArrival(delivery("d1", 0), ports, windowMs);
+    const recorded = await recordInboundArrival(arrival("d1", 0), ports, windowMs);
     expect(recorded.counted).toBe(true);
     expect(messages.get("d1")?.deliveryCount).toBe(1);
     expect(assignments.get("d1")).toEqual({ recordId: "d1", counted: true });

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  type CallbackArrival,
-  type DeliveryReport,
-  maxListedCallbacks,
-} from "../../functions/domain/delivery-report.ts";
+import { type DeliveryReport, maxListedCallbacks } from "../../functions/domain/delivery-report.ts";
+import type { CallbackArrival } from "../../functions/domain/envelope.ts";
 import type { StatusCallback } from "../../functions/domain/status-callback.ts";
 import { type ArrivalAssignment, dedupeStateLifetimeMs } from "../../functions/use-cases/arrival-markers.ts";
 import { type DeliveryReportPorts, recordStatusCallback } from "../../functions/use-cases/record-status-callback.ts";
@@ -27,14 +24,14 @@ const success: StatusCallback = {
   recvNum: { asSent: "01098765432", e164: "+821098765432" },
 };
 
-const delivery = (deliveryId: string, offsetMs: number, callback: StatusCallback = success): CallbackArrival => ({
-  deliveryId,
+const arrival = (arrivalId: string, offsetMs: number, callback: StatusCallback = success): CallbackArrival => ({
+  arrivalId,
   receivedAt: at(offsetMs),
   callback,
 });
 
 interface MarkerWrite {
-  deliveryId: string;
+  arrivalId: string;
   assignment: ArrivalAssignment;
   keepUntil: Date;
 }
@@ -46,11 +43,11 @@ function memoryPorts() {
   const markerWrites: MarkerWrite[] = [];
   const events: string[] = [];
   const ports: DeliveryReportPorts = {
-    findAssignment: async (deliveryId) => assignments.get(deliveryId),
-    rememberAssignment: async (deliveryId, assignment, keepUntil) => {
-      events.push(`marker ${deliveryId}`);
-      markerWrites.push({ deliveryId, assignment, keepUntil });
-      assignments.set(deliveryId, assignment);
+    findAssignment: async (arrivalId) => assignments.get(arrivalId),
+    rememberAssignment: async (arrivalId, assignment, keepUntil) => {
+      events.push(`marker ${arrivalId}`);
+      markerWrites.push({ arrivalId, assignment, keepUntil });
+      assignments.set(arrivalId, assignment);
     },
     updateReport: async (recordId, change) => {
       events.push(`update ${recordId}`);
@@ -67,7 +64,7 @@ function memoryPorts() {
 describe("recordStatusCallback", () => {
   it("counts a callback once on the record keyed by its MsgId", async () => {
     const { ports, reports } = memoryPorts();
-    const recorded = await recordStatusCallback(delivery("d1", 0), ports);
+    const recorded = await recordStatusCallback(arrival("d1", 0), ports);
     expect(recorded.recordId).toBe("MsgId#m-1");
     expect(recorded.counted).toBe(true);
     expect(recorded.report).toMatchObject({ recordId: "MsgId#m-1", status: "Success", callbackCount: 1 });
@@ -78,25 +75,25 @@ describe("recordStatusCallback", () => {
   it("keys a callback without MsgId by its CKey", async () => {
     const { ports, reports } = memoryPorts();
     const { msgId: _msgId, ...withoutMsgId } = success;
-    const recorded = await recordStatusCallback(delivery("d1", 0, withoutMsgId), ports);
+    const recorded = await recordStatusCallback(arrival("d1", 0, withoutMsgId), ports);
     expect(recorded.recordId).toBe("CKey#order-42");
     expect(reports.get("CKey#order-42")?.callbackCount).toBe(1);
   });
 
   it("counts different deliveries of one message on the same record", async () => {
     const { ports, reports } = memoryPorts();
-    await recordStatusCallback(delivery("d1", 0), ports);
-    const second = await recordStatusCallback(delivery("d2", 60_000), ports);
+    await recordStatusCallback(arrival("d1", 0), ports);
+    const second = await recordStatusCallback(arrival("d2", 60_000), ports);
     expect(second.counted).toBe(true);
     expect(reports.get("MsgId#m-1")).toMatchObject({ callbackCount: 2, history: [{ count: 2 }] });
   });
 
   it("changes nothing when the same delivery is processed again", async () => {
     const { ports, reports } = memoryPorts();
-    await recordStatusCallback(delivery("d1", 0), ports);
+    await recordStatusCallback(arrival("d1", 0), ports);
     const before = structuredClone(reports.get("MsgId#m-1"));
 
-    const again = await recordStatusCallback(delivery("d1", 0), ports);
+    const again = await recordStatusCallback(arrival("d1", 0), ports);
     expect(again.counted).toBe(false);
     expect(again.recordId).toBe("MsgId#m-1");
     expect(reports.get("MsgId#m-1")).toEqual(before);
@@ -105,12 +102,12 @@ describe("recordStatusCallback", () => {
 
   it("does not count a delivery the record lists even when its marker was never written", async () => {
     const { ports, reports, assignments } = memoryPorts();
-    await recordStatusCallback(delivery("d1", 0), ports);
+    await recordStatusCallback(arrival("d1", 0), ports);
     // The record was updated, then the function died before writing the marker.
     assignments.delete("d1");
     const before = structuredClone(reports.get("MsgId#m-1"));
 
-    const again = await recordStatusCallback(delivery("d1", 0), ports);
+    const again = await recordStatusCallback(arrival("d1", 0), ports);
     expect(again.counted).toBe(false);
     expect(reports.get("MsgId#m-1")).toEqual(before);
     expect(assignments.get("d1")).toEqual({ recordId: "MsgId#m-1", counted: true });
@@ -120,13 +117,13 @@ describe("recordStatusCallback", () => {
     const { ports, reports } = memoryPorts();
     const total = maxListedCallbacks + 5;
     for (let index = 0; index < total; index++) {
-      await recordStatusCallback(delivery(`d${index}`, index * 1000), ports);
+      await recordStatusCallback(arrival(`d${index}`, index * 1000), ports);
     }
     const report = reports.get("MsgId#m-1");
     expect(report?.callbacks.some((listed) => listed.deliveryId === "d0")).toBe(false);
     expect(report?.callbackCount).toBe(total);
 
-    const again = await recordStatusCallback(delivery("d0", 0), ports);
+    const again = await recordStatusCallback(arrival("d0", 0), ports);
     expect(again).toEqual({ recordId: "MsgId#m-1", counted: false, report: undefined });
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(total);
   });
@@ -134,7 +131,7 @@ describe("recordStatusCallback", () => {
   it("does not touch the record at all when the marker says counted", async () => {
     const { ports, assignments, events } = memoryPorts();
     assignments.set("d1", { recordId: "MsgId#m-1", counted: true });
-    const recorded = await recordStatusCallback(delivery("d1", 0), ports);
+    const recorded = await recordStatusCallback(arrival("d1", 0), ports);
     expect(recorded.counted).toBe(false);
     expect(events).toEqual([]);
   });
@@ -142,18 +139,18 @@ describe("recordStatusCallback", () => {
   it("counts a delivery whose marker says not counted yet", async () => {
     const { ports, assignments, reports } = memoryPorts();
     assignments.set("d1", { recordId: "MsgId#m-1", counted: false });
-    const recorded = await recordStatusCallback(delivery("d1", 0), ports);
+    const recorded = await recordStatusCallback(arrival("d1", 0), ports);
     expect(recorded.counted).toBe(true);
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
   });
 
   it("writes the marker, counted, after updating the record, kept a marker lifetime past arrival", async () => {
     const { ports, markerWrites, events } = memoryPorts();
-    await recordStatusCallback(delivery("d1", 5_000), ports);
+    await recordStatusCallback(arrival("d1", 5_000), ports);
     expect(events).toEqual(["update MsgId#m-1", "marker d1"]);
     expect(markerWrites).toEqual([
       {
-        deliveryId: "d1",
+        arrivalId: "d1",
         assignment: { recordId: "MsgId#m-1", counted: true },
         keepUntil: new Date(t0 + 5_000 + dedupeStateLifetimeMs),
       },
@@ -168,10 +165,10 @@ describe("recordStatusCallback", () => {
         throw new Error("throttled");
       },
     };
-    await expect(recordStatusCallback(delivery("d1", 0), failing)).rejects.toThrow("throttled");
+    await expect(recordStatusCallback(arrival("d1", 0), failing)).rejects.toThrow("throttled");
     expect(assignments.has("d1")).toBe(false);
 
-    const retried = await recordStatusCallback(delivery("d1", 0), ports);
+    const retried = await recordStatusCallback(arrival("d1", 0), ports);
     expect(retried.counted).toBe(true);
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
   });

@@ -169,8 +169,8 @@ describe("acceptStatusCallback: error codes", () => {
       // What the receive handler queues must still be a valid envelope for the processor.
       const envelope = {
         kind: "status-callback",
-        version: 1,
-        delivery: { deliveryId: "d-1", receivedAt: "2026-01-01T00:00:00.000Z", callback },
+        version: 2,
+        arrival: { arrivalId: "d-1", receivedAt: "2026-01-01T00:00:00.000Z", callback },
       } as const;
       expect(parseEnvelope(serializeEnvelope(envelope))).toEqual(envelope);
     },
