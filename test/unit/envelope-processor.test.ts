@@ -236,22 +236,22 @@ describe("envelopeProcessor", () => {
     await expect(process()).resolves.toEqual({ batchItemFailures: [] });
   });
 
-  it("counts each failed record once under RecordsFailed", async () => {
+  it.each([
+    ["some records fail", ["cb-1", "cb-2", "{"], 2],
+    ["every record fails, and the invocation with them", ["cb-2", "{", "cb-3"], 3],
+  ])("counts each failed record once under RecordsFailed when %s", async (_label, bodies, failed) => {
     const process = processorFor({
       "status-callback": async ({ arrival }) => {
         if (arrival.arrivalId !== "cb-1") throw new Error("down");
       },
     });
     const captured = captureMetrics();
-    await process(
-      record("m1", callbackEnvelope("cb-1")),
-      record("m2", callbackEnvelope("cb-2")),
-      record("m3", "{"),
-    ).finally(() => captured.restore());
-    expect(captured.values("RecordsFailed")).toEqual([
-      { value: 1, dimensions: { service: "local" } },
-      { value: 1, dimensions: { service: "local" } },
-    ]);
+    await process(...bodies.map((body, index) => record(`m${index}`, body === "{" ? body : callbackEnvelope(body))))
+      .catch((error: unknown) => expect(error).toBeInstanceOf(FullBatchFailureError))
+      .finally(() => captured.restore());
+    expect(captured.values("RecordsFailed")).toEqual(
+      Array.from({ length: failed }, () => ({ value: 1, dimensions: { service: "local" } })),
+    );
   });
 });
 
