@@ -64,6 +64,10 @@ export interface RunningHttpFront {
   /** For example http://127.0.0.1:3000 */
   url: string;
   port: number;
+  /**
+   * Stops accepting connections and lets the requests in progress finish: each gets its answer (with
+   * `Connection: close`) before close() resolves, so nothing a handler acknowledged goes unanswered.
+   */
   close(): Promise<void>;
 }
 
@@ -88,8 +92,19 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<Running
   // Built before listening, so a route API Gateway would refuse fails here rather than on a request.
   const router = buildRouter(options.routes);
   let port = options.port;
+  /** Responses not yet sent in full (or abandoned by their client), for close() to wait on. */
+  const inProgress = new Map<ServerResponse, Promise<void>>();
+  let closing = false;
 
   const server = createServer((request, response) => {
+    // A request that slips in on an open connection while closing is still answered, then the connection ends.
+    if (closing) response.shouldKeepAlive = false;
+    inProgress.set(
+      response,
+      new Promise((resolve) => response.once("close", resolve)).then(() => {
+        inProgress.delete(response);
+      }),
+    );
     handleRequest(request, response, { router, host, port, maxBodyBytes: options.maxBodyBytes }).catch(
       (error: unknown) => {
         // A client that went away mid-request needs no answer and no log line.
@@ -113,12 +128,21 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<Running
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      closing = true;
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        // Idle keep-alive connections would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
+      });
+      // Idle keep-alive connections would otherwise hold close() open; busy ones end after their answer.
+      server.closeIdleConnections();
+      for (const response of inProgress.keys()) {
+        if (!response.headersSent) response.shouldKeepAlive = false;
+      }
+      await Promise.all(inProgress.values());
+      // Whatever is left carries no request in progress (a client that connected and sent nothing).
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
 
