@@ -84,7 +84,6 @@ async function lockHolder(dir: string): Promise<number | undefined> {
  * program, which must not be taken for it (nor offered to `kill`): on Linux its command line tells.
  */
 async function isLocalStack(pid: number): Promise<boolean> {
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
   } catch (error) {
