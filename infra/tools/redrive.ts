@@ -255,7 +255,10 @@ async function redriveDeployed(options: RedriveOptions): Promise<boolean> {
   return ok;
 }
 
-/** The most recent move task of the queue, once it has finished. */
+/**
+ * The queue's most recent move task (listed first), once it has finished: a queue runs one task at a
+ * time, so that is the one just started.
+ */
 async function waitForMoveTask(sqs: SQSClient, sourceArn: string): Promise<ListMessageMoveTasksResultEntry> {
   for (;;) {
     const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
