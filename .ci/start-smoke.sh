@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's "run it" path, as a person would: npm start, the provider's own curl sample
-# against the printed URL, npm run records; then a restart to show records survive it.
+# The README's "run it" path, as a person would: npm start, a second npm start refused, the provider's
+# own curl sample against the printed URL, npm run records, npm run redrive; then a restart to show
+# records survive it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PORT="${PORT:-3917}" TOBETEXT_PREFIXES="TEST" CI_LOG="$(mktemp)"
@@ -29,6 +30,17 @@ start
 cat "$CI_LOG"
 URL=$(grep -i "inbound" "$CI_LOG" | grep -o 'http://[^ ]*' | head -1)
 [ -n "$URL" ] || { echo "no inbound URL printed"; exit 1; }
+
+# A second npm start in the same folder: one line naming the running one, a non-zero exit, and the
+# first one untouched (everything below runs against it).
+set +e
+SECOND=$(npm run --silent start 2>&1)
+CODE=$?
+set -e
+echo "second npm start (exit $CODE): $SECOND"
+[ "$CODE" != 0 ] && echo "$SECOND" | grep -qF "a local stack already runs in $PWD/.local (pid " &&
+  echo "$SECOND" | grep -qF "inbound SMS URL $URL); stop it with Ctrl-C in its terminal, or kill " ||
+  { echo "a second npm start was not refused as it should be"; exit 1; }
 
 # The seed's curl command, its placeholders filled in.
 ANSWER=$(curl -sS -X POST "$URL" -d 'RecvNum=821012341234' -d 'SendNum=010-1234-5678' -d 'Body=TEST 안녕하세요 ToBeText')
@@ -63,6 +75,11 @@ npm run --silent records -- --status
 
 # npm run smoke, pointed at the local stack: posts and reads back an SMS and a callback.
 npm run --silent smoke -- --local
+# npm run redrive against the local stack: nothing was dead-lettered, so nothing moves.
+REDRIVE=$(npm run --silent redrive -- --local)
+echo "$REDRIVE"
+echo "$REDRIVE" | grep -q "^inboundSms: moved 0 message(s)"
+echo "$REDRIVE" | grep -q "^statusCallbacks: moved 0 message(s)"
 RECORDS=$(npm run --silent records -- --json)
 stop
 
@@ -77,6 +94,23 @@ CODE=$?
 set -e
 echo "$NO_CREDENTIALS"
 [ "$CODE" = 2 ] && echo "$NO_CREDENTIALS" | grep -q "needs AWS credentials" || { echo "smoke without credentials: exit $CODE"; exit 1; }
+
+# npm run redrive against a deployment, without credentials: the same (exit 2, one line).
+cat >"$OUTPUTS" <<'JSON'
+{"ToBeTextReceiver-ci": {
+  "InboundSmsDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:inbound-dlq",
+  "InboundSmsDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/inbound-dlq",
+  "StatusCallbacksDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:status-dlq",
+  "StatusCallbacksDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/status-dlq"}}
+JSON
+set +e
+NO_CREDENTIALS=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+  AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
+  npm run --silent redrive -- --outputs "$OUTPUTS" 2>&1)
+CODE=$?
+set -e
+echo "$NO_CREDENTIALS"
+[ "$CODE" = 2 ] && echo "$NO_CREDENTIALS" | grep -q "needs AWS credentials" || { echo "redrive without credentials: exit $CODE"; exit 1; }
 
 # Records survive a restart.
 start

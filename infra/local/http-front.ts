@@ -57,13 +57,27 @@ export interface HttpFrontOptions {
   port: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
+  /** API Gateway's own limit on a request body: a larger one is answered 413 without invoking the function. */
   maxBodyBytes: number;
+  /**
+   * Lambda's limit on a synchronous invocation's payload, which is the whole event (JSON), not only the
+   * body: a request whose event would exceed it is answered 413 without invoking the function. Defaults to
+   * Lambda's 6 MB; a body API Gateway base64-encodes grows by a third on the way, so about 4.5 MB of it fits.
+   */
+  maxEventBytes?: number;
 }
+
+/** Lambda's quota for a synchronous invocation's request payload: 6 MB, exactly 6,291,456 bytes. */
+export const lambdaMaxRequestPayloadBytes = 6 * 1024 * 1024;
 
 export interface RunningHttpFront {
   /** For example http://127.0.0.1:3000 */
   url: string;
   port: number;
+  /**
+   * Stops accepting connections and lets the requests in progress finish: each gets its answer (with
+   * `Connection: close`) before close() resolves, so nothing a handler acknowledged goes unanswered.
+   */
   close(): Promise<void>;
 }
 
@@ -88,17 +102,27 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<Running
   // Built before listening, so a route API Gateway would refuse fails here rather than on a request.
   const router = buildRouter(options.routes);
   let port = options.port;
+  /** Responses not yet sent in full (or abandoned by their client), for close() to wait on. */
+  const inProgress = new Map<ServerResponse, Promise<void>>();
+  let closing = false;
 
   const server = createServer((request, response) => {
-    handleRequest(request, response, { router, host, port, maxBodyBytes: options.maxBodyBytes }).catch(
-      (error: unknown) => {
-        // A client that went away mid-request needs no answer and no log line.
-        if ((error as { code?: unknown } | null)?.code === "ECONNRESET") return;
-        console.error("[http-front] could not answer a request:", error);
-        if (!response.headersSent) sendJson(response, 500, { message: "Internal Server Error" });
-        else response.destroy();
-      },
+    // A request that slips in on an open connection while closing is still answered, then the connection ends.
+    if (closing) response.shouldKeepAlive = false;
+    inProgress.set(
+      response,
+      new Promise((resolve) => response.once("close", resolve)).then(() => {
+        inProgress.delete(response);
+      }),
     );
+    const { maxBodyBytes, maxEventBytes = lambdaMaxRequestPayloadBytes } = options;
+    handleRequest(request, response, { router, host, port, maxBodyBytes, maxEventBytes }).catch((error: unknown) => {
+      // A client that went away mid-request needs no answer and no log line.
+      if ((error as { code?: unknown } | null)?.code === "ECONNRESET") return;
+      console.error("[http-front] could not answer a request:", error);
+      if (!response.headersSent) sendJson(response, 500, { message: "Internal Server Error" });
+      else response.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -113,12 +137,21 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<Running
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      closing = true;
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        // Idle keep-alive connections would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
+      });
+      // Idle keep-alive connections would otherwise hold close() open; busy ones end after their answer.
+      server.closeIdleConnections();
+      for (const response of inProgress.keys()) {
+        if (!response.headersSent) response.shouldKeepAlive = false;
+      }
+      await Promise.all(inProgress.values());
+      // Whatever is left carries no request in progress (a client that connected and sent nothing).
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
 
@@ -156,6 +189,7 @@ interface FrontState {
   host: string;
   port: number;
   maxBodyBytes: number;
+  maxEventBytes: number;
 }
 
 async function handleRequest(request: IncomingMessage, response: ServerResponse, state: FrontState): Promise<void> {
@@ -177,8 +211,7 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse,
     sendJson(response, 429, { message: "Too Many Requests" });
     return;
   }
-  // API Gateway's own payload limit is 10 MB; ours is the much smaller limit the handlers also
-  // enforce, so an oversized request is turned away here without invoking the function.
+  // Over API Gateway's own body limit: turned away without invoking the function.
   if (body === "too large") {
     sendJson(response, 413, { message: "Request Entity Too Large" });
     return;
@@ -196,6 +229,12 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse,
     requestId,
     receivedAt,
   });
+  // Lambda refuses an invocation over its payload quota, so the function never runs. What an HTTP API
+  // answers then is not documented: 413, as for its own body limit.
+  if (Buffer.byteLength(JSON.stringify(event)) > state.maxEventBytes) {
+    sendJson(response, 413, { message: "Request Entity Too Large" });
+    return;
+  }
 
   let result: unknown;
   try {

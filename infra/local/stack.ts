@@ -11,7 +11,14 @@ import {
   DynamoDBClient,
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueNameExists,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { listSetting } from "../../functions/config/settings.ts";
 import {
   consumers,
@@ -46,7 +53,10 @@ export interface LocalStackOptions {
   /** HTTP port for the routes; 0 picks a free one. */
   port: number;
   host?: string;
-  /** Where DynamoDB keeps its data; undefined keeps it in memory. */
+  /**
+   * Where the stand-ins keep their data, DynamoDB in `<dataDir>/<dynamoDb target>` and SQS in
+   * `<dataDir>/fauxqs`, so records and queued messages survive a restart; undefined keeps all in memory.
+   */
   dataDir?: string;
   dynamoDb?: DynamoDbTarget;
   /** Settings (TOBETEXT_PREFIXES, ...) over the environment's and the defaults. */
@@ -55,6 +65,11 @@ export interface LocalStackOptions {
   queueOverrides?: Partial<Pick<QueueDefinition, "visibilityTimeoutSeconds" | "maxReceiveCount">>;
   /** Route throttling as on API Gateway (default on); the benchmark turns it off to measure the pipeline. */
   throttle?: boolean;
+  /**
+   * Whether the processors consume their queues (default on). For tests of what a restart keeps:
+   * without them, accepted messages wait in their queues.
+   */
+  processors?: boolean;
 }
 
 export interface LocalStack {
@@ -65,10 +80,16 @@ export interface LocalStack {
   tableNames: Record<TableId, string>;
   queueUrls: Record<QueueId, string>;
   deadLetterQueueUrls: Record<QueueId, string>;
+  /** Where DynamoDB and SQS keep their data; undefined when in memory. */
+  dataDirs: { dynamoDb: string; sqs: string } | undefined;
   /** Resolves when every poller has nothing in flight. */
   idle(): Promise<void>;
   /** For fault tests: SQS goes away (connections refused), as in an outage. */
   stopSqs(): Promise<void>;
+  /**
+   * Stops as a deployment drains: no new requests, the ones in progress answered, the batches the
+   * processors hold finished (no new receives), then the stand-ins. What is still queued stays queued.
+   */
   stop(): Promise<void>;
 }
 
@@ -81,20 +102,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const started: RunningService[] = [];
   const pollers: RunningPoller[] = [];
   let front: RunningHttpFront | undefined;
-  const stop = async () => {
-    await front?.close();
-    await Promise.all(pollers.map((poller) => poller.stop()));
-    for (const service of started.reverse()) await service.stop();
+  let stopped: Promise<void> | undefined;
+  // In this order, so that each step still has what it needs: requests in progress send to SQS,
+  // batches in progress write to DynamoDB. Once only: a second Ctrl-C or stop() waits for the first.
+  const stop = () => {
+    stopped ??= (async () => {
+      await front?.close();
+      await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+      for (const service of started.splice(0).reverse()) await service.stop();
+    })();
+    return stopped;
   };
+  const dataDirs = options.dataDir
+    ? { dynamoDb: resolve(options.dataDir, dynamoDbTarget), sqs: resolve(options.dataDir, "fauxqs") }
+    : undefined;
   try {
-    const dynamoDb = await startDynamoDb(dynamoDbTarget, options.dataDir);
+    const dynamoDb = await startDynamoDb(dynamoDbTarget, dataDirs?.dynamoDb);
     started.push(dynamoDb);
-    const sqsService = await startSqs();
+    const sqsService = await startSqs(dataDirs?.sqs);
     started.push(sqsService);
 
     const tableNames = await createTables(dynamoDb.endpoint);
     const sqs = new SQSClient({ endpoint: sqsService.endpoint, region: localRegion, credentials: localCredentials });
-    const createdQueues = await createQueues(sqs, options.queueOverrides ?? {});
+    const createdQueues = await createQueues(sqs, sqsService.endpoint, options.queueOverrides ?? {});
 
     // The functions read their settings at module load, as on Lambda: set them before importing.
     Object.assign(process.env, {
@@ -124,7 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
     }
     const [currentSecret] = listSetting(process.env, urlSecretSettings.secrets);
-    for (const [name, consumer] of Object.entries(consumers)) {
+    for (const [name, consumer] of Object.entries(options.processors === false ? {} : consumers)) {
       const queue: QueueDefinition = queues[consumer.queue];
       pollers.push(
         startSqsPoller({
@@ -160,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableNames,
       queueUrls: mapQueues(createdQueues, (queue) => queue.url),
       deadLetterQueueUrls: mapQueues(createdQueues, (queue) => queue.deadLetterUrl),
+      dataDirs,
       idle: async () => {
         await Promise.all(pollers.map((poller) => poller.idle()));
       },
@@ -237,17 +268,20 @@ interface CreatedQueue {
 
 async function createQueues(
   sqs: SQSClient,
+  endpoint: string,
   overrides: LocalStackOptions["queueOverrides"] & object,
 ): Promise<Record<QueueId, CreatedQueue>> {
   const created = {} as Record<QueueId, CreatedQueue>;
   for (const [id, definition] of Object.entries(queues) as [QueueId, QueueDefinition][]) {
     const queue = { ...definition, ...overrides };
-    const deadLetter = await createQueue(sqs, `${localQueueName(id)}-dlq`, {
+    const deadLetter = await createQueue(sqs, endpoint, `${localQueueName(id)}-dlq`, {
       MessageRetentionPeriod: String(queue.deadLetterRetentionDays * 86_400),
+      MaximumMessageSize: String(queue.maxMessageBytes),
     });
-    const main = await createQueue(sqs, localQueueName(id), {
+    const main = await createQueue(sqs, endpoint, localQueueName(id), {
       VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(queue.retentionDays * 86_400),
+      MaximumMessageSize: String(queue.maxMessageBytes),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: queue.maxReceiveCount }),
     });
     created[id] = { url: main.url, arn: main.arn, deadLetterUrl: deadLetter.url };
@@ -255,13 +289,40 @@ async function createQueues(
   return created;
 }
 
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (!QueueUrl) throw new Error(`queue ${name} was not created`);
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+/** Creates the queue, or brings one kept from an earlier run (data on disk) up to these attributes. */
+async function createQueue(sqs: SQSClient, endpoint: string, name: string, attributes: Record<string, string>) {
+  let queueUrl: string | undefined;
+  try {
+    ({ QueueUrl: queueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })));
+  } catch (error) {
+    // As SQS does, fauxqs refuses to re-create a queue whose attributes differ (the topology changed,
+    // or a test's overrides): keep the queue and its messages, and set the attributes instead.
+    if (!isQueueNameExists(error)) throw error;
+    ({ QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name })));
+    if (queueUrl) await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
+  }
+  if (!queueUrl) throw new Error(`queue ${name} was not created`);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+  );
   const arn = Attributes?.QueueArn;
   if (!arn) throw new Error(`queue ${name} has no ARN`);
-  return { url: QueueUrl, arn };
+  return { url: withCurrentPort(queueUrl, endpoint), arn };
+}
+
+/** The SDK's QueueNameExists; fauxqs names the error by its query-protocol code, which the SDK leaves unmapped. */
+function isQueueNameExists(error: unknown): boolean {
+  return error instanceof QueueNameExists || (error as Error).name === "AWS.SimpleQueueService.QueueNameExists";
+}
+
+/**
+ * fauxqs keeps a queue's URL from the run that created it, port included, and finds queues by name
+ * whatever the port: give the URL this run's port, so that it names where SQS listens now.
+ */
+function withCurrentPort(queueUrl: string, endpoint: string): string {
+  const url = new URL(queueUrl);
+  url.port = new URL(endpoint).port;
+  return url.toString();
 }
 
 function mapQueues<T>(created: Record<QueueId, CreatedQueue>, pick: (queue: CreatedQueue) => T): Record<QueueId, T> {

@@ -68,9 +68,13 @@ export async function startDynamoDb(target: DynamoDbTarget, dataDir: string | un
   return target === "dynamodb-local" ? startDynamoDbLocal(dataDir) : startDynalite(dataDir);
 }
 
-/** fauxqs in-process. Its queue URLs name a `sqs.<region>.localhost` host, so clients get an explicit endpoint. */
-export async function startSqs(): Promise<RunningService> {
-  const server = await startFauxqs({ port: 0, logger: false });
+/**
+ * fauxqs in-process. Its queue URLs name a `sqs.<region>.localhost` host, so clients get an explicit endpoint.
+ * With `dataDir`, queues and messages are kept on disk (SQLite, written through before each answer), so a
+ * message SQS acknowledged survives a stop or a crash of this process, as it would on AWS.
+ */
+export async function startSqs(dataDir: string | undefined): Promise<RunningService> {
+  const server = await startFauxqs({ port: 0, logger: false, ...(dataDir ? { dataDir } : {}) });
   return { endpoint: server.address, stop: () => server.stop() };
 }
 

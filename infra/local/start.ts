@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole pipeline on this machine. Settings come from the environment, as on
  * Lambda (see README "Configuration"); PORT (default 3000) and HOST (default 127.0.0.1) place
- * the HTTP front; DynamoDB data is kept in .local/ so records survive a restart.
+ * the HTTP front; DynamoDB tables and SQS queues are kept in .local/, so records and accepted
+ * messages not yet processed survive a restart, a Ctrl-C or a crash. One stack per folder.
  */
 
 import { randomBytes } from "node:crypto";
@@ -10,30 +11,46 @@ import { resolve } from "node:path";
 import { type RouteId, routes, settingNames, type TableId, tables, urlSecretSettings } from "../topology.ts";
 import { startLocalStack } from "./stack.ts";
 import { localRegion } from "./stand-ins.ts";
-import { clearLocalState, localDir, writeLocalState } from "./state.ts";
+import { claimLocalDir, clearLocalState, localDir, writeLocalState } from "./state.ts";
+
+// Before anything opens the data: a second stack on it would fail deep inside the stand-ins, or worse.
+const running = await claimLocalDir();
+if (running) {
+  const where = running.state ? `inbound SMS URL ${running.state.urls.inboundSms}` : "still starting";
+  console.error(
+    `npm start: a local stack already runs in ${localDir} (pid ${running.pid}, ${where}); ` +
+      `stop it with Ctrl-C in its terminal, or kill ${running.pid}`,
+  );
+  process.exit(1);
+}
 
 // Metric lines are for CloudWatch; locally they would only bury the log.
-process.env.METRICS_DISABLED ??= "true";
+process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 // The URL secret: from the environment, else one made on first start and kept in .local/, so the URL stays put.
 process.env[urlSecretSettings.secrets] ||= await localUrlSecret();
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
 const dynamoDb = process.env.DYNAMODB_TARGET === "dynamodb-local" ? "dynamodb-local" : "dynalite";
-const dataDir = resolve(localDir, dynamoDb);
 
-const stack = await startLocalStack({ port, host, dataDir, dynamoDb }).catch((error: NodeJS.ErrnoException) => {
-  const reason =
-    error.code === "EADDRINUSE"
-      ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
-      : error.message;
-  console.error(`npm start could not start the local stack: ${reason}`);
-  process.exit(1);
-});
+const stack = await startLocalStack({ port, host, dataDir: localDir, dynamoDb }).catch(
+  async (error: NodeJS.ErrnoException) => {
+    const reason =
+      error.code === "EADDRINUSE"
+        ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
+        : error.message;
+    console.error(`npm start could not start the local stack: ${reason}`);
+    await clearLocalState();
+    process.exit(1);
+  },
+);
 await writeLocalState({
   dynamoDbEndpoint: stack.dynamoDbEndpoint,
+  sqsEndpoint: stack.sqsEndpoint,
   region: localRegion,
   tableNames: stack.tableNames,
+  queueUrls: stack.queueUrls,
+  deadLetterQueueUrls: stack.deadLetterQueueUrls,
   urls: stack.urls,
   pid: process.pid,
 });
@@ -43,9 +60,9 @@ const numbers = process.env[settingNames.receivingNumbers] || "(any valid number
 const lines = [
   "ToBeText receiver running locally",
   ...Object.entries(routes).map(([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as RouteId]}`),
-  `  DynamoDB (${dynamoDb}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${dataDir}`,
+  `  DynamoDB (${dynamoDb}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${stack.dataDirs?.dynamoDb}`,
   ...Object.entries(tables).map(([id, table]) => `    table ${stack.tableNames[id as TableId]}: ${table.description}`),
-  `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}`,
+  `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}  queues and messages in ${stack.dataDirs?.sqs}`,
   `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,
   `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,
   "See the records:  npm run records   (or: npm run records -- --json)",
@@ -58,7 +75,7 @@ let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping...`);
+  console.log(`\n${signal}: stopping (requests in progress are answered, batches in progress finish)...`);
   await stack.stop();
   await clearLocalState();
   console.log("stopped");

@@ -1,26 +1,34 @@
-/** Where `npm start` tells the other local tools (records) how to reach the running stack. */
+/**
+ * Where `npm start` tells the other local tools (records, smoke, redrive) how to reach the running
+ * stack, and how it makes sure only one stack at a time runs on a folder's data.
+ */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 
-export const localDir = resolve(import.meta.dirname, "../../.local");
-const stateFile = resolve(localDir, "stack.json");
+/** `.local/` in the repository; TOBETEXT_LOCAL_DIR moves it (tests use a folder of their own). */
+export const localDir = resolve(process.env.TOBETEXT_LOCAL_DIR || resolve(import.meta.dirname, "../../.local"));
+const stateFile = (dir: string) => resolve(dir, "stack.json");
+const lockFile = (dir: string) => resolve(dir, "stack.lock");
 
 export interface LocalStackState {
   dynamoDbEndpoint: string;
+  sqsEndpoint: string;
   region: string;
   tableNames: Record<string, string>;
+  queueUrls: Record<string, string>;
+  deadLetterQueueUrls: Record<string, string>;
   urls: Record<string, string>;
   pid: number;
 }
 
-export async function writeLocalState(state: LocalStackState): Promise<void> {
-  await mkdir(localDir, { recursive: true });
-  await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+export async function writeLocalState(state: LocalStackState, dir = localDir): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
 }
 
-export async function readLocalState(): Promise<LocalStackState | undefined> {
+export async function readLocalState(dir = localDir): Promise<LocalStackState | undefined> {
   try {
-    const state = JSON.parse(await readFile(stateFile, "utf8")) as LocalStackState;
+    const state = JSON.parse(await readFile(stateFile(dir), "utf8")) as LocalStackState;
     // A stack.json left by a stack that is no longer running points nowhere.
     process.kill(state.pid, 0);
     return state;
@@ -29,6 +37,59 @@ export async function readLocalState(): Promise<LocalStackState | undefined> {
   }
 }
 
-export async function clearLocalState(): Promise<void> {
-  await rm(stateFile, { force: true });
+/** Removes what a running stack leaves: its state, and its claim on the folder if it is this process's. */
+export async function clearLocalState(dir = localDir): Promise<void> {
+  await rm(stateFile(dir), { force: true });
+  if ((await lockHolder(dir)) === process.pid) await rm(lockFile(dir), { force: true });
+}
+
+/** The stack that already runs on a folder's data: its pid, and its state once it has started. */
+export interface RunningLocalStack {
+  pid: number;
+  state: LocalStackState | undefined;
+}
+
+/**
+ * Claims the folder for this process before any stand-in opens its data there: two stacks on the
+ * same files would corrupt each other's (dynalite's store allows one process). Resolves with the stack
+ * that holds it instead, if one does; a claim left by a stack that crashed is taken over.
+ */
+export async function claimLocalDir(dir = localDir): Promise<RunningLocalStack | undefined> {
+  await mkdir(dir, { recursive: true });
+  // Twice at most: once more after removing a claim its holder left behind.
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      await writeFile(lockFile(dir), `${process.pid}\n`, { flag: "wx" });
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = await lockHolder(dir);
+    if (holder !== undefined && (await isLocalStack(holder))) {
+      const state = await readLocalState(dir);
+      return { pid: holder, state: state?.pid === holder ? state : undefined };
+    }
+    await rm(lockFile(dir), { force: true });
+  }
+  throw new Error(`could not claim ${dir}: another npm start is starting there at the same moment`);
+}
+
+async function lockHolder(dir: string): Promise<number | undefined> {
+  const pid = Number((await readFile(lockFile(dir), "utf8").catch(() => "")).trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Whether `pid` is a running local stack. After a crash and a reboot its pid may belong to another
+ * program, which must not be taken for it (nor offered to `kill`): on Linux its command line tells.
+ */
+async function isLocalStack(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => undefined);
+  return commandLine === undefined || commandLine.includes("infra/local/");
 }

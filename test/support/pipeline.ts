@@ -26,6 +26,8 @@ export interface TestPipeline {
   eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T>;
   /** Puts message bodies straight on a queue (one batch), as SQS itself would deliver them. */
   enqueue(queue: QueueId, bodies: string[]): Promise<void>;
+  /** Puts message bodies straight on a queue's dead-letter queue (one batch), as if dead-lettered. */
+  enqueueDeadLetters(queue: QueueId, bodies: string[]): Promise<void>;
   /** Messages in a queue, visible or in flight. */
   queueDepth(queue?: QueueId): Promise<number>;
   /** Messages in a queue's dead-letter queue (received, and left there). */
@@ -53,6 +55,15 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
     new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }),
   );
   const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: localRegion, credentials: localCredentials });
+  const sendBatch = async (queueUrl: string, bodies: string[]) => {
+    const { Failed } = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.map((body, index) => ({ Id: `m${index}`, MessageBody: body })),
+      }),
+    );
+    if (Failed?.length) throw new Error(`SQS refused ${Failed.length} test messages: ${Failed[0]?.Message}`);
+  };
   return {
     stack,
     async post(url, body, headers = {}) {
@@ -84,13 +95,10 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
       return value;
     },
     async enqueue(queue, bodies) {
-      const { Failed } = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: stack.queueUrls[queue],
-          Entries: bodies.map((body, index) => ({ Id: `m${index}`, MessageBody: body })),
-        }),
-      );
-      if (Failed?.length) throw new Error(`SQS refused ${Failed.length} test messages: ${Failed[0]?.Message}`);
+      await sendBatch(stack.queueUrls[queue], bodies);
+    },
+    async enqueueDeadLetters(queue, bodies) {
+      await sendBatch(stack.deadLetterQueueUrls[queue], bodies);
     },
     async queueDepth(queue = "inboundSms") {
       const { Attributes } = await sqs.send(
