@@ -24,16 +24,21 @@ function upper(level: LogLevel) {
   return level.toUpperCase() as Uppercase<LogLevel>;
 }
 
-export const metrics = new Metrics({ namespace: metricNames.namespace, serviceName: serviceName() });
-
-/** Adds to this invocation's metrics document. */
-export function countMetric(name: MetricName, value = 1): void {
-  metrics.addMetric(name, MetricUnit.Count, value);
+/**
+ * A function's metrics: one per handler module, so that each function's documents carry its own
+ * dimensions even where several functions share a process (the local stack). `emf` goes to the
+ * `logMetrics` middleware, which writes one document per invocation.
+ */
+export function functionMetrics(defaultDimensions: Record<string, string> = {}) {
+  const emf = new Metrics({ namespace: metricNames.namespace, serviceName: serviceName(), defaultDimensions });
+  return {
+    emf,
+    count: (name: MetricName, value = 1) => emf.addMetric(name, MetricUnit.Count, value),
+    seconds: (name: MetricName, seconds: number) => emf.addMetric(name, MetricUnit.Seconds, seconds),
+  };
 }
 
-export function secondsMetric(name: MetricName, seconds: number): void {
-  metrics.addMetric(name, MetricUnit.Seconds, seconds);
-}
+export type FunctionMetrics = ReturnType<typeof functionMetrics>;
 
 /** Keeps the country code and last two digits: enough to tell numbers apart in a log, not to call one. */
 export function maskPhone(phone: string | undefined): string | undefined {

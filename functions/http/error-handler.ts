@@ -2,7 +2,7 @@ import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { metrics as metricNames } from "../contract.ts";
 import type { RejectedRequest } from "../domain/envelope.ts";
-import { countMetric, logger } from "../observability.ts";
+import { type FunctionMetrics, logger } from "../observability.ts";
 import { AccessDeniedError, ToBeTextHttpError } from "./errors.ts";
 import { type EndpointContext, type ReceivedRequest, readRequest } from "./received-request.ts";
 import { apiGatewayStyleError, tobetextResponse, unavailable } from "./tobetext-answer.ts";
@@ -14,6 +14,7 @@ export interface ErrorHandlerOptions {
   maxBodyBytes: number;
   /** Durably keeps a rejected request; if it throws, the caller is told to send again (503). */
   keepRejected: (rejected: RejectedRequest) => Promise<void>;
+  metrics: FunctionMetrics;
 }
 
 /**
@@ -39,13 +40,13 @@ export function tobetextErrorHandler(
           sourceIp: received.sourceIp,
           method: received.method,
         });
-        countMetric(metricNames.names.denied);
+        options.metrics.count(metricNames.names.denied);
         request.response = apiGatewayStyleError(status);
         return;
       }
       if (!(error instanceof ToBeTextHttpError)) {
         logger.error("request could not be accepted", { ...fields(received), error });
-        countMetric(metricNames.names.unavailable);
+        options.metrics.count(metricNames.names.unavailable);
         request.response = unavailable(received.arrivalId);
         return;
       }
@@ -53,7 +54,7 @@ export function tobetextErrorHandler(
         await options.keepRejected(rejectionOf(options, received, error));
       } catch (keepError) {
         logger.error("rejected request could not be kept", { ...fields(received), error: keepError });
-        countMetric(metricNames.names.unavailable);
+        options.metrics.count(metricNames.names.unavailable);
         request.response = unavailable(received.arrivalId);
         return;
       }
@@ -63,7 +64,7 @@ export function tobetextErrorHandler(
         errorCode: error.errorCode,
         reason: error.message,
       });
-      countMetric(metricNames.names.rejected);
+      options.metrics.count(metricNames.names.rejected);
       request.response = tobetextResponse(error.statusCode, {
         Status: "Failed",
         MsgId: received.arrivalId,

@@ -9,7 +9,7 @@ import { metrics as metricNames } from "../contract.ts";
 import type { Envelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
-import { countMetric, logger, metrics, useLogLevel } from "../observability.ts";
+import { functionMetrics, logger, useLogLevel } from "../observability.ts";
 import { urlSecretAccess } from "./access.ts";
 import { decodeRequestFields } from "./decoding/index.ts";
 import { tobetextErrorHandler } from "./error-handler.ts";
@@ -36,7 +36,7 @@ export interface ReceiveRoute<T> {
  */
 export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T>) {
   useLogLevel(config.settings.logLevel);
-  metrics.setDefaultDimensions({ route: config.route });
+  const metrics = functionMetrics({ route: config.route });
   const access = { secrets: urlSecretsFrom(), allowedSources: config.settings.allowedSources };
   const send = (envelope: Envelope) => enqueue(config.queueUrl, envelope, config.maxMessageBytes);
 
@@ -59,7 +59,7 @@ export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T
       throw error instanceof EnvelopeTooLargeError ? new ToBeTextHttpError(413, 413, error.message) : error;
     });
     logger.info(`${config.label} queued`, route.describe(acceptance.value));
-    countMetric(metricNames.names.accepted);
+    metrics.count(metricNames.names.accepted);
     const { sendNum, recvNum } = route.numbers(acceptance.value);
     return tobetextResponse(200, {
       Status: "Success",
@@ -73,12 +73,13 @@ export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(logMetrics(metrics.emf))
     .use(
       tobetextEdge({
         route: config.route,
         access,
         maxBodyBytes: config.maxBodyBytes,
+        metrics,
         keepRejected: (rejected) => send({ kind: "rejected-request", version: 2, rejected }),
       }),
     )
@@ -90,6 +91,7 @@ export interface EdgeOptions {
   access: Parameters<typeof urlSecretAccess>[0];
   maxBodyBytes: number;
   keepRejected: Parameters<typeof tobetextErrorHandler>[0]["keepRejected"];
+  metrics: Parameters<typeof tobetextErrorHandler>[0]["metrics"];
 }
 
 /** The edge of every ToBeText endpoint, in order: read, admit the caller, the method, the size; the error handler last. */

@@ -1,16 +1,17 @@
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
 import { readProcessorConfig } from "../config/processor.ts";
-import { metrics } from "../contract.ts";
-import { countMetric, logger } from "../observability.ts";
+import { metrics as metricNames } from "../contract.ts";
+import { functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordInboundArrival } from "../use-cases/record-inbound-arrival.ts";
 
+const metrics = functionMetrics();
 const { settings, tableNames } = readProcessorConfig(["inboundMessages", "dedupe", "rejectedRequests"]);
 const inboundMessages = inboundMessageStore(tableNames);
 
 /** Stores each queued inbound SMS exactly once; keeps rejected requests for inspection. */
 export const handler = envelopeProcessor(
-  { settings, rejectedRequestsTable: tableNames.rejectedRequests },
+  { settings, rejectedRequestsTable: tableNames.rejectedRequests, metrics },
   {
     "inbound-sms": async ({ arrival }) => {
       const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
@@ -20,8 +21,8 @@ export const handler = envelopeProcessor(
         deliveryCount: recorded.record?.deliveryCount,
         counted: recorded.counted,
       });
-      if (recorded.duplicate) countMetric(metrics.names.duplicatesAbsorbed);
-      if (recorded.counted && !recorded.duplicate) countMetric(metrics.names.inboundStored);
+      if (recorded.duplicate) metrics.count(metricNames.names.duplicatesAbsorbed);
+      if (recorded.counted && !recorded.duplicate) metrics.count(metricNames.names.inboundStored);
     },
   },
 );

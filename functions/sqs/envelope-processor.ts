@@ -7,7 +7,7 @@ import { keepRejectedRequest } from "../adapters/rejected-store.ts";
 import type { ProcessorSettings } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
 import { type Envelope, type EnvelopeKind, MalformedEnvelopeError, parseEnvelope } from "../domain/envelope.ts";
-import { countMetric, logger, metrics, useLogLevel } from "../observability.ts";
+import { type FunctionMetrics, logger, useLogLevel } from "../observability.ts";
 
 type EnvelopeOf<K extends EnvelopeKind> = Extract<Envelope, { kind: K }>;
 export type EnvelopeHandlers<K extends EnvelopeKind> = { [Kind in K]: (envelope: EnvelopeOf<Kind>) => Promise<void> };
@@ -16,6 +16,8 @@ export interface ProcessorOptions {
   settings: Pick<ProcessorSettings, "logLevel">;
   /** Where rejected requests, which share every queue, are kept. */
   rejectedRequestsTable: string;
+  /** The function's metrics, which its handlers add to. */
+  metrics: FunctionMetrics;
 }
 
 /**
@@ -50,7 +52,7 @@ export function envelopeProcessor<K extends Exclude<EnvelopeKind, "rejected-requ
     try {
       await processEnvelope(parseEnvelope(record.body));
     } catch (error) {
-      countMetric(metricNames.names.recordsFailed);
+      options.metrics.count(metricNames.names.recordsFailed);
       logger.error("record failed; it will be retried, then dead-lettered", {
         messageId: record.messageId,
         receiveCount: Number(record.attributes.ApproximateReceiveCount),
@@ -62,6 +64,6 @@ export function envelopeProcessor<K extends Exclude<EnvelopeKind, "rejected-requ
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(logMetrics(options.metrics.emf))
     .handler((event, context) => processPartialResponse(event, processRecord, processor, { context }));
 }

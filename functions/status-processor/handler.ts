@@ -1,16 +1,17 @@
 import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
 import { readProcessorConfig } from "../config/processor.ts";
-import { metrics } from "../contract.ts";
-import { countMetric, logger, secondsMetric } from "../observability.ts";
+import { metrics as metricNames } from "../contract.ts";
+import { functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordStatusCallback } from "../use-cases/record-status-callback.ts";
 
+const metrics = functionMetrics();
 const { settings, tableNames } = readProcessorConfig(["deliveryReports", "dedupe", "rejectedRequests"]);
 const deliveryReports = deliveryReportStore(tableNames);
 
 /** Folds each queued status callback into its message's delivery record; keeps rejected requests. */
 export const handler = envelopeProcessor(
-  { settings, rejectedRequestsTable: tableNames.rejectedRequests },
+  { settings, rejectedRequestsTable: tableNames.rejectedRequests, metrics },
   {
     "status-callback": async ({ arrival }) => {
       const recorded = await recordStatusCallback(arrival, deliveryReports);
@@ -22,13 +23,14 @@ export const handler = envelopeProcessor(
         counted: recorded.counted,
       });
       if (!recorded.counted) return;
-      countMetric(metrics.names.callbacksStored);
+      metrics.count(metricNames.names.callbacksStored);
       const firstCallbackAt = recorded.report?.firstCallbackAt ?? arrival.receivedAt;
-      secondsMetric(
-        metrics.names.callbackLateness,
+      metrics.seconds(
+        metricNames.names.callbackLateness,
         (Date.parse(arrival.receivedAt) - Date.parse(firstCallbackAt)) / 1000,
       );
-      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS")) countMetric(metrics.names.conflictingResults);
+      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS"))
+        metrics.count(metricNames.names.conflictingResults);
     },
   },
 );

@@ -9,6 +9,7 @@ import {
   type RejectedRequest,
   serializeEnvelope,
 } from "../../functions/domain/envelope.ts";
+import { functionMetrics } from "../../functions/observability.ts";
 import { type EnvelopeHandlers, envelopeProcessor } from "../../functions/sqs/envelope-processor.ts";
 import { firstVersionBodies, firstVersionPathSecret, inboundSms } from "../support/envelopes.ts";
 import { captureMetrics } from "../support/metrics.ts";
@@ -25,6 +26,7 @@ vi.mock("../../functions/adapters/rejected-store.ts", () => ({ keepRejectedReque
 const kept = vi.mocked(keepRejectedRequest);
 beforeEach(() => kept.mockClear());
 
+const metrics = functionMetrics();
 const rejectedRequestsTable = "rejected-requests-unit";
 
 const inboundArrival: InboundArrival = {
@@ -82,7 +84,7 @@ const record = (messageId: string, envelope: Envelope | string) =>
 
 /** A processor for `handlers`, invoked as Lambda invokes it. */
 function processorFor<K extends "inbound-sms" | "status-callback">(handlers: EnvelopeHandlers<K>) {
-  const handler = envelopeProcessor({ settings: { logLevel: "silent" }, rejectedRequestsTable }, handlers);
+  const handler = envelopeProcessor({ settings: { logLevel: "silent" }, rejectedRequestsTable, metrics }, handlers);
   return (...records: SQSRecord[]) => handler(sqsEvent(...records), lambdaContext("processor"));
 }
 

@@ -10,7 +10,7 @@ import { ToBeTextHttpError } from "../../functions/http/errors.ts";
 import { tobetextEdge } from "../../functions/http/receive-endpoint.ts";
 import type { EndpointContext, ReceivedRequest } from "../../functions/http/received-request.ts";
 import { tobetextResponse } from "../../functions/http/tobetext-answer.ts";
-import { metrics } from "../../functions/observability.ts";
+import { functionMetrics } from "../../functions/observability.ts";
 import { captureMetrics } from "../support/metrics.ts";
 import { lambdaContext } from "../support/sqs.ts";
 
@@ -35,7 +35,7 @@ interface Setup {
 const secret = "current-secret-0123456789";
 
 // Composed as receiveEndpoint composes it: the route a default dimension, metrics flushed once per invocation.
-metrics.setDefaultDimensions({ route: "test" });
+const metrics = functionMetrics({ route: "test" });
 
 const ok: APIGatewayProxyStructuredResultV2 = { statusCode: 200, body: "accepted" };
 
@@ -49,8 +49,8 @@ function endpoint({
   const inner = vi.fn(handler);
   const access = { secrets: async () => secrets, allowedSources };
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>()
-    .use(logMetrics(metrics))
-    .use(tobetextEdge({ route: "test", access, maxBodyBytes, keepRejected: keep }))
+    .use(logMetrics(metrics.emf))
+    .use(tobetextEdge({ route: "test", access, maxBodyBytes, keepRejected: keep, metrics }))
     .handler(inner);
   const invoke = (event: APIGatewayProxyEventV2) => wrapped(event, lambdaContext("receiver") as EndpointContext);
   return { invoke, keep, inner };
