@@ -59,7 +59,7 @@ async function storedBodies(state: LocalStackState, count: number): Promise<stri
     (items) => items.length >= count,
     (items) => `${items.length} records`,
   );
-  return items.map((item) => String(item.body)).sort();
+  return items.map((item) => String((item.fields as Record<string, string>).Body)).sort();
 }
 
 describe("npm start, stopped with Ctrl-C", () => {

@@ -49,7 +49,7 @@ describe("a second npm start in the same folder", () => {
     expect(answer.status).toBe(200);
     await eventually(
       () => scanTable(state, "inboundMessages"),
-      (items) => items.some((item) => item.body === "still here"),
+      (items) => items.some((item) => item.text === "still here"),
     );
 
     process.kill(pid, "SIGINT");

@@ -2,10 +2,15 @@
  * The metrics the dashboard and alarms read, as the functions emit them (CloudWatch EMF lines on
  * stdout) while the whole local pipeline runs: removing one fails here.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { metrics } from "../../infra/topology.ts";
 import { captureMetrics, type MetricCapture } from "../support/metrics.ts";
 import { rawForm, startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
+
+// Metrics on before the local stack imports the functions: Powertools reads the switch once.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = "false";
+});
 
 let pipeline: TestPipeline;
 let captured: MetricCapture;
