@@ -13,10 +13,11 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
+import { assertConsumerFitsQueue } from "../../infra/constructs/queue-consumer.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
-import type { ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
+import { assertDeadLettersOutliveQueue, type ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
 import { outputKeys } from "../../infra/outputs.ts";
-import { assertConsumerFitsQueue, assertDeadLettersOutliveQueue, type ReceiverStack } from "../../infra/stack.ts";
+import type { ReceiverStack } from "../../infra/stack.ts";
 import {
   type ConsumerDefinition,
   type ConsumerId,
@@ -108,6 +109,10 @@ beforeAll(() => {
 // The app synthesized into a temporary directory of its own, bundles included.
 afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
 
+/** A stack's functions: each route's receive function, each consumer's processor. */
+const receiversOf = (of: ReceiverStack) => Object.values(of.routes).map((route) => route.receiver);
+const processorsOf = (of: ReceiverStack) => Object.values(of.consumers).map((consumer) => consumer.processor);
+
 /** The JSON CloudFormation will see for a token (an ARN, a Ref). */
 const resolved = (value: unknown): string => JSON.stringify(stack.resolve(value));
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -177,7 +182,7 @@ describe("HTTP API", () => {
           Properties: {
             IntegrationType: "AWS_PROXY",
             PayloadFormatVersion: "2.0",
-            IntegrationUri: stack.resolve(stack.receiveFunctions[routeId].functionArn),
+            IntegrationUri: stack.resolve(stack.routes[routeId].receiver.functionArn),
           },
         }),
       );
@@ -214,7 +219,7 @@ describe("HTTP API", () => {
 });
 
 describe("functions", () => {
-  const allFunctions = () => [...Object.values(stack.receiveFunctions), ...Object.values(stack.consumerFunctions)];
+  const allFunctions = () => [...receiversOf(stack), ...processorsOf(stack)];
 
   it("are exactly the routes' and consumers' functions, on nodejs24.x and arm64", () => {
     template.resourceCountIs("AWS::Lambda::Function", routeEntries.length + consumerEntries.length);
@@ -238,7 +243,7 @@ describe("functions", () => {
 
   it("never take a setting from the deployer's environment, only from context (or the defaults)", () => {
     const environmentOf = (other: ReceiverStack, otherTemplate: Template) =>
-      [...Object.values(other.receiveFunctions), ...Object.values(other.consumerFunctions)].map(
+      [...receiversOf(other), ...processorsOf(other)].map(
         (fn) => resourceOf<FunctionProperties>(fn, other, otherTemplate).Properties.Environment.Variables,
       );
     vi.stubEnv(settingNames.logLevel, "debug");
@@ -267,7 +272,7 @@ describe("functions", () => {
 
   it("receive functions get their queue's URL and a timeout inside API Gateway's 30 seconds", () => {
     for (const [routeId, route] of routeEntries) {
-      const { Properties } = resourceOf<FunctionProperties>(stack.receiveFunctions[routeId]);
+      const { Properties } = resourceOf<FunctionProperties>(stack.routes[routeId].receiver);
       expect(Properties.Environment.Variables[queues[route.queue].urlSetting]).toEqual(
         stack.resolve(stack.queues[route.queue].queue.queueUrl),
       );
@@ -277,7 +282,7 @@ describe("functions", () => {
 
   it("consumers get the names of their own tables only, and time out before their queue's visibility timeout", () => {
     for (const [consumerId, consumer] of consumerEntries) {
-      const { Properties } = resourceOf<FunctionProperties>(stack.consumerFunctions[consumerId]);
+      const { Properties } = resourceOf<FunctionProperties>(stack.consumers[consumerId].processor);
       for (const [tableId, table] of tableEntries) {
         const expected = consumer.tables.includes(tableId) ? stack.resolve(stack.tables[tableId].tableName) : undefined;
         expect(Properties.Environment.Variables[table.nameSetting], `${consumerId} ${tableId}`).toEqual(expected);
@@ -375,7 +380,7 @@ describe("queues", () => {
     for (const [consumerId, consumer] of consumerEntries) {
       const definition: QueueDefinition = queues[consumer.queue];
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-        FunctionName: stack.resolve(stack.consumerFunctions[consumerId].functionName),
+        FunctionName: stack.resolve(stack.consumers[consumerId].processor.functionName),
         EventSourceArn: stack.resolve(stack.queues[consumer.queue].queue.queueArn),
         BatchSize: definition.batchSize,
         MaximumBatchingWindowInSeconds: definition.maxBatchingWindowSeconds,
@@ -454,7 +459,7 @@ describe("permissions", () => {
 
   it("a receive function may send to its own queue only, and touch no table", () => {
     for (const [routeId, route] of routeEntries) {
-      const statements = roleStatements(stack.receiveFunctions[routeId]);
+      const statements = roleStatements(stack.routes[routeId].receiver);
       const sqsStatements = withActionPrefix(statements, "sqs:");
       expect(actionsOf(sqsStatements)).toEqual(["sqs:SendMessage"]);
       for (const statement of sqsStatements) {
@@ -490,7 +495,7 @@ describe("permissions", () => {
 
   it("a consumer may get and put items in its own tables, nothing on indexes, and send to no queue", () => {
     for (const [consumerId, consumer] of consumerEntries) {
-      const statements = roleStatements(stack.consumerFunctions[consumerId]);
+      const statements = roleStatements(stack.consumers[consumerId].processor);
       const actionsByResource = new Map<string, Set<string>>();
       for (const statement of withActionPrefix(statements, "dynamodb:")) {
         for (const resource of asList(statement.Resource).map((value) => JSON.stringify(value))) {
@@ -588,7 +593,7 @@ describe("operations", () => {
     expect(alarms().filter((alarm) => alarm.MetricName === "5xx" && alarm.Namespace === "AWS/ApiGateway")).toHaveLength(
       1,
     );
-    for (const consumer of Object.values(stack.consumerFunctions)) {
+    for (const consumer of processorsOf(stack)) {
       expect(alarmsOn("Errors", stack.resolve(consumer.functionName))).toHaveLength(1);
     }
     expect(alarms().filter((alarm) => alarm.MetricName === metrics.names.recordsFailed)).toHaveLength(1);
@@ -679,7 +684,7 @@ describe("operations", () => {
   });
 
   it("file every function's metrics under the stack's name", () => {
-    for (const fn of [...Object.values(stack.receiveFunctions), ...Object.values(stack.consumerFunctions)]) {
+    for (const fn of [...receiversOf(stack), ...processorsOf(stack)]) {
       expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables[metrics.serviceSetting]).toBe(
         stack.stackName,
       );
@@ -717,7 +722,7 @@ describe("security", () => {
           actionsOf([statement]).includes("secretsmanager:GetSecretValue") &&
           JSON.stringify(statement.Resource) === secretArn,
       );
-    for (const fn of Object.values(stack.receiveFunctions)) {
+    for (const fn of receiversOf(stack)) {
       expect(readsSecret(fn), fn.node.path).toBe(true);
       expect(
         JSON.stringify(
@@ -725,7 +730,7 @@ describe("security", () => {
         ),
       ).toBe(secretArn);
     }
-    for (const fn of Object.values(stack.consumerFunctions)) {
+    for (const fn of processorsOf(stack)) {
       expect(actionsOf(roleStatements(fn)).some((action) => action.startsWith("secretsmanager:"))).toBe(false);
     }
   });
