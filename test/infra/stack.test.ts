@@ -39,6 +39,7 @@ import {
   tables,
   urlSecretSettings,
 } from "../../infra/topology.ts";
+import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
 
 /** A resource as the template has it; each test names the properties it reads. */
 interface Resource<Properties = Record<string, unknown>> {
@@ -167,6 +168,22 @@ describe("stack", () => {
       const resources = resourcesOfType(type);
       expect(resources.length, type).toBeGreaterThan(0);
       for (const resource of resources) expect(resource.Properties[property], `${type} ${property}`).toBeUndefined();
+    }
+  });
+
+  it("keeps the logical ids of the tables, the URL secret and the API, so a deploy never replaces them", () => {
+    // What deployed stacks have: a new logical id would mean a new table (the old one retained, out of use),
+    // a new secret or a new API, and so new URLs to register with ToBeText.
+    const deployed: [IConstruct, string][] = [
+      [stack.tables.inboundMessages, "InboundMessagesTable77C68B1F"],
+      [stack.tables.dedupe, "DedupeTableBA3ED9BF"],
+      [stack.tables.deliveryReports, "DeliveryReportsTableE9142516"],
+      [stack.tables.rejectedRequests, "RejectedRequestsTable77154B97"],
+      [stack.urlSecret, "UrlSecret335CFD1B"],
+      [stack.httpApi, "HttpApiF5A9A8A7"],
+    ];
+    for (const [construct, logicalId] of deployed) {
+      expect(stack.getLogicalId(construct.node.defaultChild as CfnElement), construct.node.path).toBe(logicalId);
     }
   });
 });
@@ -680,6 +697,15 @@ describe("operations", () => {
       String(operations.ackBudgetMs),
     ]) {
       expect(body).toContain(shown);
+    }
+  });
+
+  it("draw each route's lines on the dashboard, and no route the topology does not have", () => {
+    const widgets = dashboardWidgets(template);
+    expect(dimensionValues(widgets, "route")).toEqual(new Set(Object.keys(routes)));
+    const labels = lineLabels(widgets);
+    for (const id of [...Object.keys(routes), ...Object.keys(consumers)]) {
+      expect(labels, id).toContain(`${id} errors`);
     }
   });
 
