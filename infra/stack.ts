@@ -80,6 +80,7 @@ export class ReceiverStack extends Stack {
           httpApi: this.httpApi,
           urlSecret: this.urlSecret,
           environment,
+          formerIds: { queue: formerIds.queue(route.queue), receiver: formerIds.receiver(routeId) },
         }),
     );
     const routeOfQueue = routeOfQueueIn(this.routes);
@@ -94,6 +95,7 @@ export class ReceiverStack extends Stack {
           tables: this.tables,
           environment,
           dashboard: processorMetrics[consumerId],
+          formerProcessorId: formerIds.processor(consumerId),
         }),
     );
 
@@ -105,6 +107,21 @@ export class ReceiverStack extends Stack {
     });
   }
 }
+
+/**
+ * The ids under which the stack made each queue and function itself, before ReceiveRoute and
+ * QueueConsumer made them (5710d24). Deployed stacks know
+ * their queues, dead-letter queues, queue policies and log groups by the logical ids those ids
+ * gave them, and the constructs keep them (keepFormerLogicalIds). A new logical id would make
+ * CloudFormation replace a queue, deleting the messages and dead letters it holds, or a log group
+ * with its month of logs. Functions, roles and alarms hold nothing, and take their new ids. A
+ * route or consumer added later gets its ids by the same rule: any id does for a new resource.
+ */
+const formerIds = {
+  queue: (queueId: QueueId) => `${pascalCase(queueId)}Queue`,
+  receiver: (routeId: RouteId) => `${pascalCase(routeId)}Receiver`,
+  processor: (consumerId: ConsumerId) => `${pascalCase(consumerId)}Consumer`,
+};
 
 function addTableOutputs(stack: Stack, tableId: TableId, table: ReceiverTable): void {
   const { description } = table.definition;

@@ -55,6 +55,11 @@ export interface QueueConsumerProps {
   /** What every function gets: the user settings and the metrics service. */
   environment: Record<string, string>;
   dashboard?: ProcessorDashboard;
+  /**
+   * The id its processor had when the stack made it directly: the processor's log group keeps the
+   * logical id it got then (see keepFormerLogicalIds).
+   */
+  formerProcessorId?: string;
 }
 
 /**
@@ -91,6 +96,7 @@ export class QueueConsumer extends Construct implements Monitored {
         ...props.environment,
         ...Object.fromEntries(tables.map((table) => [table.definition.nameSetting, table.tableName])),
       },
+      ...(props.formerProcessorId === undefined ? {} : { formerId: props.formerProcessorId }),
     });
     for (const table of tables) this.processor.allowReadingAndWriting(table);
     this.processor.addEventSource(

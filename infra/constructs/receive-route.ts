@@ -41,6 +41,11 @@ export interface ReceiveRouteProps {
   urlSecret: ISecret;
   /** What every function gets: the user settings and the metrics service. */
   environment: Record<string, string>;
+  /**
+   * The ids its queue and its receive function had when the stack made them directly: the queues,
+   * their policies and the log group keep the logical ids they got then (see keepFormerLogicalIds).
+   */
+  formerIds?: { queue: string; receiver: string };
 }
 
 /**
@@ -74,7 +79,12 @@ export class ReceiveRoute extends Construct implements Monitored {
     this.routeId = routeId;
     this.route = route;
     this.queueId = queueId;
-    this.queue = new ReceiverQueue(this, "Queue", { queueId, definition: props.queue });
+    const { formerIds } = props;
+    this.queue = new ReceiverQueue(this, "Queue", {
+      queueId,
+      definition: props.queue,
+      ...(formerIds ? { formerId: formerIds.queue } : {}),
+    });
 
     this.receiver = new ReceiverFunction(this, "Receiver", {
       entry: route.entry,
@@ -87,6 +97,7 @@ export class ReceiveRoute extends Construct implements Monitored {
         // The ARN, not the value: the function reads the secret itself, and caches it.
         [urlSecretSettings.secretArn]: props.urlSecret.secretArn,
       },
+      ...(formerIds ? { formerId: formerIds.receiver } : {}),
     });
     this.receiver.allowSendingTo(this.queue.queue);
     props.urlSecret.grantRead(this.receiver);

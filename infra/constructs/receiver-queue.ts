@@ -2,11 +2,17 @@ import { Duration } from "aws-cdk-lib";
 import { Queue, QueueEncryption, type QueueProps } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { QueueDefinition } from "../topology.ts";
+import { keepFormerLogicalIds } from "./former-logical-ids.ts";
 
 export interface ReceiverQueueProps {
   /** The topology's id, for the messages of the checks below. */
   queueId: string;
   definition: QueueDefinition;
+  /**
+   * The id it had when the stack made it directly. Its queues and their policies keep the logical
+   * ids they got then: a new id would make CloudFormation replace the queue, deleting what it holds.
+   */
+  formerId?: string;
 }
 
 /** A queue as the topology defines it, with its dead-letter queue; both encrypted and HTTPS-only, of the same message size. */
@@ -36,6 +42,7 @@ export class ReceiverQueue extends Construct {
       retentionPeriod: Duration.days(definition.retentionDays),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
     });
+    if (props.formerId !== undefined) keepFormerLogicalIds(this, props.formerId);
   }
 }
 

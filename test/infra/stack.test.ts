@@ -7,15 +7,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { App, CfnElement } from "aws-cdk-lib";
+import { App, type CfnElement, type CfnResource, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import type { IConstruct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
 import { assertConsumerFitsQueue } from "../../infra/constructs/queue-consumer.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
-import { assertDeadLettersOutliveQueue, type ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
+import { assertDeadLettersOutliveQueue, ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
 import { outputKeys } from "../../infra/outputs.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
 import {
@@ -122,13 +122,17 @@ function resourcesOfType<Properties = Record<string, unknown>>(type: string): Re
   return Object.values(template.findResources(type)) as Resource<Properties>[];
 }
 
+/** The logical id CloudFormation sees for a construct (an L2's default child), overrides included. */
+const logicalIdOf = (construct: IConstruct, inStack: ReceiverStack = stack): string =>
+  inStack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+
 /** The template's resource for a construct (an L2's default child); the app's own stack unless said. */
 function resourceOf<Properties = Record<string, unknown>>(
   construct: IConstruct,
   inStack: ReceiverStack = stack,
   inTemplate: Template = template,
 ): Resource<Properties> {
-  const id = inStack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const id = logicalIdOf(construct, inStack);
   const resource = (inTemplate.toJSON().Resources as Record<string, Resource<Properties>>)[id];
   if (!resource) throw new Error(`${construct.node.path} has no resource ${id} in the template`);
   return resource;
@@ -183,7 +187,64 @@ describe("stack", () => {
       [stack.httpApi, "HttpApiF5A9A8A7"],
     ];
     for (const [construct, logicalId] of deployed) {
-      expect(stack.getLogicalId(construct.node.defaultChild as CfnElement), construct.node.path).toBe(logicalId);
+      expect(logicalIdOf(construct), construct.node.path).toBe(logicalId);
+    }
+  });
+
+  it("keeps the logical ids of the queues, dead-letter queues, their policies and the log groups, so a deploy never replaces them", () => {
+    // What deployed stacks have, from when the stack made queues and functions itself (before ReceiveRoute
+    // and QueueConsumer): a new logical id would mean a new, empty queue (the old one deleted with the
+    // messages and dead letters still in it) or a new log group (the old one deleted with its logs).
+    const queueIds = (queue: ReceiverQueue, [queueId, policyId, deadLettersId, deadLettersPolicyId]: string[]) =>
+      [
+        [queue.queue, queueId],
+        [queue.queue.node.findChild("Policy"), policyId],
+        [queue.deadLetterQueue, deadLettersId],
+        [queue.deadLetterQueue.node.findChild("Policy"), deadLettersPolicyId],
+      ] as [IConstruct, string][];
+    const logGroupId = (fn: ReceiverFunction, logicalId: string): [IConstruct, string] => [fn.logGroup, logicalId];
+    const deployed: [IConstruct, string][] = [
+      ...queueIds(stack.queues.inboundSms, [
+        "InboundSmsQueue53A43192",
+        "InboundSmsQueuePolicy7B051990",
+        "InboundSmsQueueDeadLetters9AFCBC49",
+        "InboundSmsQueueDeadLettersPolicy82EEC13A",
+      ]),
+      ...queueIds(stack.queues.statusCallbacks, [
+        "StatusCallbacksQueueA52F3DF8",
+        "StatusCallbacksQueuePolicy6A053B5A",
+        "StatusCallbacksQueueDeadLetters199821B2",
+        "StatusCallbacksQueueDeadLettersPolicy092723B9",
+      ]),
+      logGroupId(stack.routes.inboundSms.receiver, "InboundSmsReceiverLogs39BCF6E8"),
+      logGroupId(stack.routes.statusCallback.receiver, "StatusCallbackReceiverLogsD0364FF5"),
+      logGroupId(stack.consumers.inboundProcessor.processor, "InboundProcessorConsumerLogs17E5C085"),
+      logGroupId(stack.consumers.statusProcessor.processor, "StatusProcessorConsumerLogsF5EC2150"),
+      [stack.node.findChild("HttpApiAccessLogs"), "HttpApiAccessLogs4B419BF6"],
+    ];
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    for (const [construct, logicalId] of deployed) {
+      expect(logicalIdOf(construct), construct.node.path).toBe(logicalId);
+      expect(resources[logicalId]?.Type, logicalId).toBe((construct.node.defaultChild as CfnResource).cfnResourceType);
+    }
+  });
+
+  it("gives a queue moved into another construct the logical ids CDK gave it where it was", () => {
+    const other = new App();
+    try {
+      const definition = queues.inboundSms;
+      const before = new ReceiverQueue(new Stack(other, "Before"), "SomeQueue", { queueId: "inboundSms", definition });
+      const after = new ReceiverQueue(new Construct(new Stack(other, "After"), "SomeRoute"), "Queue", {
+        queueId: "inboundSms",
+        definition,
+        formerId: "SomeQueue",
+      });
+      const logicalIds = (queue: ReceiverQueue) =>
+        Object.keys(Template.fromStack(Stack.of(queue)).toJSON().Resources as object).sort();
+      expect(logicalIds(after)).toEqual(logicalIds(before));
+      expect(logicalIds(after)).toHaveLength(4);
+    } finally {
+      rmSync(other.outdir, { recursive: true, force: true });
     }
   });
 });
