@@ -6,10 +6,14 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { handlerBundling } from "../bundling.ts";
+import { keepFormerLogicalIds } from "./former-logical-ids.ts";
 import { receiverLogGroup } from "./log-group.ts";
 import type { ReceiverTable } from "./receiver-table.ts";
 
 const repositoryRoot = resolve(import.meta.dirname, "../..");
+
+/** A function's log group is made beside it, under this id. */
+const logGroupId = (functionId: string) => `${functionId}Logs`;
 
 /** Exactly the calls the processors make (functions/adapters): reads by key and conditional puts. */
 const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem"];
@@ -21,6 +25,11 @@ export interface ReceiverFunctionProps {
   memorySizeMb: number;
   timeoutSeconds: number;
   environment: Record<string, string>;
+  /**
+   * The id it had when the stack made it directly. Its log group keeps the logical id it got then:
+   * a new id would make CloudFormation replace the log group, deleting its logs.
+   */
+  formerId?: string;
 }
 
 /**
@@ -31,7 +40,8 @@ export interface ReceiverFunctionProps {
 export class ReceiverFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ReceiverFunctionProps) {
     // Made beside the function: NodejsFunction needs them before `this` exists.
-    const logGroup = receiverLogGroup(scope, `${id}Logs`);
+    const logGroup = receiverLogGroup(scope, logGroupId(id));
+    if (props.formerId !== undefined) keepFormerLogicalIds(logGroup, logGroupId(props.formerId));
     // Instead of AWSLambdaBasicExecutionRole, which may write to every log group in the account.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),

@@ -2,19 +2,30 @@ import { Duration } from "aws-cdk-lib";
 import { Queue, QueueEncryption, type QueueProps } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { QueueDefinition } from "../topology.ts";
+import { keepFormerLogicalIds } from "./former-logical-ids.ts";
 
 export interface ReceiverQueueProps {
+  /** The topology's id, for the messages of the checks below. */
+  queueId: string;
   definition: QueueDefinition;
+  /**
+   * The id it had when the stack made it directly. Its queues and their policies keep the logical
+   * ids they got then: a new id would make CloudFormation replace the queue, deleting what it holds.
+   */
+  formerId?: string;
 }
 
 /** A queue as the topology defines it, with its dead-letter queue; both encrypted and HTTPS-only, of the same message size. */
 export class ReceiverQueue extends Construct {
+  readonly definition: QueueDefinition;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: ReceiverQueueProps) {
     super(scope, id);
     const { definition } = props;
+    assertDeadLettersOutliveQueue(props.queueId, definition);
+    this.definition = definition;
     const common: QueueProps = {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -31,5 +42,20 @@ export class ReceiverQueue extends Construct {
       retentionPeriod: Duration.days(definition.retentionDays),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
     });
+    if (props.formerId !== undefined) keepFormerLogicalIds(this, props.formerId);
+  }
+}
+
+/**
+ * SQS counts a dead letter's age from its first enqueue, not from its move to the dead-letter
+ * queue: one that keeps messages no longer than its source may drop a dead letter as soon as it
+ * arrives, before anyone could redrive it. Fail the synth instead.
+ */
+export function assertDeadLettersOutliveQueue(queueId: string, queue: QueueDefinition): void {
+  if (queue.deadLetterRetentionDays <= queue.retentionDays) {
+    throw new Error(
+      `Queue ${queueId}: its dead-letter queue keeps messages ${queue.deadLetterRetentionDays} days, which must be ` +
+        `more than the queue's own ${queue.retentionDays} days (a dead letter's age counts from its first enqueue)`,
+    );
   }
 }

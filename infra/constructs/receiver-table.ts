@@ -9,6 +9,8 @@ export interface ReceiverTableProps {
 
 /** A table as the topology defines it: string keys, on demand, encrypted with KMS, recoverable, never deleted with the stack. */
 export class ReceiverTable extends TableV2 {
+  readonly definition: TableDefinition;
+
   constructor(scope: Construct, id: string, props: ReceiverTableProps) {
     const { definition } = props;
     super(scope, id, {
@@ -27,6 +29,7 @@ export class ReceiverTable extends TableV2 {
       encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.definition = definition;
   }
 }
 

@@ -7,16 +7,17 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { App, CfnElement } from "aws-cdk-lib";
+import { App, type CfnElement, type CfnResource, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import type { IConstruct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
+import { assertConsumerFitsQueue } from "../../infra/constructs/queue-consumer.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
-import type { ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
+import { assertDeadLettersOutliveQueue, ReceiverQueue } from "../../infra/constructs/receiver-queue.ts";
 import { outputKeys } from "../../infra/outputs.ts";
-import { assertConsumerFitsQueue, assertDeadLettersOutliveQueue, type ReceiverStack } from "../../infra/stack.ts";
+import type { ReceiverStack } from "../../infra/stack.ts";
 import {
   type ConsumerDefinition,
   type ConsumerId,
@@ -38,6 +39,7 @@ import {
   tables,
   urlSecretSettings,
 } from "../../infra/topology.ts";
+import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
 
 /** A resource as the template has it; each test names the properties it reads. */
 interface Resource<Properties = Record<string, unknown>> {
@@ -108,6 +110,10 @@ beforeAll(() => {
 // The app synthesized into a temporary directory of its own, bundles included.
 afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
 
+/** A stack's functions: each route's receive function, each consumer's processor. */
+const receiversOf = (of: ReceiverStack) => Object.values(of.routes).map((route) => route.receiver);
+const processorsOf = (of: ReceiverStack) => Object.values(of.consumers).map((consumer) => consumer.processor);
+
 /** The JSON CloudFormation will see for a token (an ARN, a Ref). */
 const resolved = (value: unknown): string => JSON.stringify(stack.resolve(value));
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -116,13 +122,17 @@ function resourcesOfType<Properties = Record<string, unknown>>(type: string): Re
   return Object.values(template.findResources(type)) as Resource<Properties>[];
 }
 
+/** The logical id CloudFormation sees for a construct (an L2's default child), overrides included. */
+const logicalIdOf = (construct: IConstruct, inStack: ReceiverStack = stack): string =>
+  inStack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+
 /** The template's resource for a construct (an L2's default child); the app's own stack unless said. */
 function resourceOf<Properties = Record<string, unknown>>(
   construct: IConstruct,
   inStack: ReceiverStack = stack,
   inTemplate: Template = template,
 ): Resource<Properties> {
-  const id = inStack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const id = logicalIdOf(construct, inStack);
   const resource = (inTemplate.toJSON().Resources as Record<string, Resource<Properties>>)[id];
   if (!resource) throw new Error(`${construct.node.path} has no resource ${id} in the template`);
   return resource;
@@ -164,6 +174,79 @@ describe("stack", () => {
       for (const resource of resources) expect(resource.Properties[property], `${type} ${property}`).toBeUndefined();
     }
   });
+
+  it("keeps the logical ids of the tables, the URL secret and the API, so a deploy never replaces them", () => {
+    // What deployed stacks have: a new logical id would mean a new table (the old one retained, out of use),
+    // a new secret or a new API, and so new URLs to register with ToBeText.
+    const deployed: [IConstruct, string][] = [
+      [stack.tables.inboundMessages, "InboundMessagesTable77C68B1F"],
+      [stack.tables.dedupe, "DedupeTableBA3ED9BF"],
+      [stack.tables.deliveryReports, "DeliveryReportsTableE9142516"],
+      [stack.tables.rejectedRequests, "RejectedRequestsTable77154B97"],
+      [stack.urlSecret, "UrlSecret335CFD1B"],
+      [stack.httpApi, "HttpApiF5A9A8A7"],
+    ];
+    for (const [construct, logicalId] of deployed) {
+      expect(logicalIdOf(construct), construct.node.path).toBe(logicalId);
+    }
+  });
+
+  it("keeps the logical ids of the queues, dead-letter queues, their policies and the log groups, so a deploy never replaces them", () => {
+    // What deployed stacks have, from when the stack made queues and functions itself (before ReceiveRoute
+    // and QueueConsumer): a new logical id would mean a new, empty queue (the old one deleted with the
+    // messages and dead letters still in it) or a new log group (the old one deleted with its logs).
+    const queueIds = (queue: ReceiverQueue, [queueId, policyId, deadLettersId, deadLettersPolicyId]: string[]) =>
+      [
+        [queue.queue, queueId],
+        [queue.queue.node.findChild("Policy"), policyId],
+        [queue.deadLetterQueue, deadLettersId],
+        [queue.deadLetterQueue.node.findChild("Policy"), deadLettersPolicyId],
+      ] as [IConstruct, string][];
+    const logGroupId = (fn: ReceiverFunction, logicalId: string): [IConstruct, string] => [fn.logGroup, logicalId];
+    const deployed: [IConstruct, string][] = [
+      ...queueIds(stack.queues.inboundSms, [
+        "InboundSmsQueue53A43192",
+        "InboundSmsQueuePolicy7B051990",
+        "InboundSmsQueueDeadLetters9AFCBC49",
+        "InboundSmsQueueDeadLettersPolicy82EEC13A",
+      ]),
+      ...queueIds(stack.queues.statusCallbacks, [
+        "StatusCallbacksQueueA52F3DF8",
+        "StatusCallbacksQueuePolicy6A053B5A",
+        "StatusCallbacksQueueDeadLetters199821B2",
+        "StatusCallbacksQueueDeadLettersPolicy092723B9",
+      ]),
+      logGroupId(stack.routes.inboundSms.receiver, "InboundSmsReceiverLogs39BCF6E8"),
+      logGroupId(stack.routes.statusCallback.receiver, "StatusCallbackReceiverLogsD0364FF5"),
+      logGroupId(stack.consumers.inboundProcessor.processor, "InboundProcessorConsumerLogs17E5C085"),
+      logGroupId(stack.consumers.statusProcessor.processor, "StatusProcessorConsumerLogsF5EC2150"),
+      [stack.node.findChild("HttpApiAccessLogs"), "HttpApiAccessLogs4B419BF6"],
+    ];
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    for (const [construct, logicalId] of deployed) {
+      expect(logicalIdOf(construct), construct.node.path).toBe(logicalId);
+      expect(resources[logicalId]?.Type, logicalId).toBe((construct.node.defaultChild as CfnResource).cfnResourceType);
+    }
+  });
+
+  it("gives a queue moved into another construct the logical ids CDK gave it where it was", () => {
+    const other = new App();
+    try {
+      const definition = queues.inboundSms;
+      const before = new ReceiverQueue(new Stack(other, "Before"), "SomeQueue", { queueId: "inboundSms", definition });
+      const after = new ReceiverQueue(new Construct(new Stack(other, "After"), "SomeRoute"), "Queue", {
+        queueId: "inboundSms",
+        definition,
+        formerId: "SomeQueue",
+      });
+      const logicalIds = (queue: ReceiverQueue) =>
+        Object.keys(Template.fromStack(Stack.of(queue)).toJSON().Resources as object).sort();
+      expect(logicalIds(after)).toEqual(logicalIds(before));
+      expect(logicalIds(after)).toHaveLength(4);
+    } finally {
+      rmSync(other.outdir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("HTTP API", () => {
@@ -177,7 +260,7 @@ describe("HTTP API", () => {
           Properties: {
             IntegrationType: "AWS_PROXY",
             PayloadFormatVersion: "2.0",
-            IntegrationUri: stack.resolve(stack.receiveFunctions[routeId].functionArn),
+            IntegrationUri: stack.resolve(stack.routes[routeId].receiver.functionArn),
           },
         }),
       );
@@ -214,7 +297,7 @@ describe("HTTP API", () => {
 });
 
 describe("functions", () => {
-  const allFunctions = () => [...Object.values(stack.receiveFunctions), ...Object.values(stack.consumerFunctions)];
+  const allFunctions = () => [...receiversOf(stack), ...processorsOf(stack)];
 
   it("are exactly the routes' and consumers' functions, on nodejs24.x and arm64", () => {
     template.resourceCountIs("AWS::Lambda::Function", routeEntries.length + consumerEntries.length);
@@ -238,7 +321,7 @@ describe("functions", () => {
 
   it("never take a setting from the deployer's environment, only from context (or the defaults)", () => {
     const environmentOf = (other: ReceiverStack, otherTemplate: Template) =>
-      [...Object.values(other.receiveFunctions), ...Object.values(other.consumerFunctions)].map(
+      [...receiversOf(other), ...processorsOf(other)].map(
         (fn) => resourceOf<FunctionProperties>(fn, other, otherTemplate).Properties.Environment.Variables,
       );
     vi.stubEnv(settingNames.logLevel, "debug");
@@ -267,7 +350,7 @@ describe("functions", () => {
 
   it("receive functions get their queue's URL and a timeout inside API Gateway's 30 seconds", () => {
     for (const [routeId, route] of routeEntries) {
-      const { Properties } = resourceOf<FunctionProperties>(stack.receiveFunctions[routeId]);
+      const { Properties } = resourceOf<FunctionProperties>(stack.routes[routeId].receiver);
       expect(Properties.Environment.Variables[queues[route.queue].urlSetting]).toEqual(
         stack.resolve(stack.queues[route.queue].queue.queueUrl),
       );
@@ -277,7 +360,7 @@ describe("functions", () => {
 
   it("consumers get the names of their own tables only, and time out before their queue's visibility timeout", () => {
     for (const [consumerId, consumer] of consumerEntries) {
-      const { Properties } = resourceOf<FunctionProperties>(stack.consumerFunctions[consumerId]);
+      const { Properties } = resourceOf<FunctionProperties>(stack.consumers[consumerId].processor);
       for (const [tableId, table] of tableEntries) {
         const expected = consumer.tables.includes(tableId) ? stack.resolve(stack.tables[tableId].tableName) : undefined;
         expect(Properties.Environment.Variables[table.nameSetting], `${consumerId} ${tableId}`).toEqual(expected);
@@ -375,7 +458,7 @@ describe("queues", () => {
     for (const [consumerId, consumer] of consumerEntries) {
       const definition: QueueDefinition = queues[consumer.queue];
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-        FunctionName: stack.resolve(stack.consumerFunctions[consumerId].functionName),
+        FunctionName: stack.resolve(stack.consumers[consumerId].processor.functionName),
         EventSourceArn: stack.resolve(stack.queues[consumer.queue].queue.queueArn),
         BatchSize: definition.batchSize,
         MaximumBatchingWindowInSeconds: definition.maxBatchingWindowSeconds,
@@ -454,7 +537,7 @@ describe("permissions", () => {
 
   it("a receive function may send to its own queue only, and touch no table", () => {
     for (const [routeId, route] of routeEntries) {
-      const statements = roleStatements(stack.receiveFunctions[routeId]);
+      const statements = roleStatements(stack.routes[routeId].receiver);
       const sqsStatements = withActionPrefix(statements, "sqs:");
       expect(actionsOf(sqsStatements)).toEqual(["sqs:SendMessage"]);
       for (const statement of sqsStatements) {
@@ -490,7 +573,7 @@ describe("permissions", () => {
 
   it("a consumer may get and put items in its own tables, nothing on indexes, and send to no queue", () => {
     for (const [consumerId, consumer] of consumerEntries) {
-      const statements = roleStatements(stack.consumerFunctions[consumerId]);
+      const statements = roleStatements(stack.consumers[consumerId].processor);
       const actionsByResource = new Map<string, Set<string>>();
       for (const statement of withActionPrefix(statements, "dynamodb:")) {
         for (const resource of asList(statement.Resource).map((value) => JSON.stringify(value))) {
@@ -588,7 +671,7 @@ describe("operations", () => {
     expect(alarms().filter((alarm) => alarm.MetricName === "5xx" && alarm.Namespace === "AWS/ApiGateway")).toHaveLength(
       1,
     );
-    for (const consumer of Object.values(stack.consumerFunctions)) {
+    for (const consumer of processorsOf(stack)) {
       expect(alarmsOn("Errors", stack.resolve(consumer.functionName))).toHaveLength(1);
     }
     expect(alarms().filter((alarm) => alarm.MetricName === metrics.names.recordsFailed)).toHaveLength(1);
@@ -678,8 +761,17 @@ describe("operations", () => {
     }
   });
 
+  it("draw each route's lines on the dashboard, and no route the topology does not have", () => {
+    const widgets = dashboardWidgets(template);
+    expect(dimensionValues(widgets, "route")).toEqual(new Set(Object.keys(routes)));
+    const labels = lineLabels(widgets);
+    for (const id of [...Object.keys(routes), ...Object.keys(consumers)]) {
+      expect(labels, id).toContain(`${id} errors`);
+    }
+  });
+
   it("file every function's metrics under the stack's name", () => {
-    for (const fn of [...Object.values(stack.receiveFunctions), ...Object.values(stack.consumerFunctions)]) {
+    for (const fn of [...receiversOf(stack), ...processorsOf(stack)]) {
       expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables[metrics.serviceSetting]).toBe(
         stack.stackName,
       );
@@ -717,7 +809,7 @@ describe("security", () => {
           actionsOf([statement]).includes("secretsmanager:GetSecretValue") &&
           JSON.stringify(statement.Resource) === secretArn,
       );
-    for (const fn of Object.values(stack.receiveFunctions)) {
+    for (const fn of receiversOf(stack)) {
       expect(readsSecret(fn), fn.node.path).toBe(true);
       expect(
         JSON.stringify(
@@ -725,7 +817,7 @@ describe("security", () => {
         ),
       ).toBe(secretArn);
     }
-    for (const fn of Object.values(stack.consumerFunctions)) {
+    for (const fn of processorsOf(stack)) {
       expect(actionsOf(roleStatements(fn)).some((action) => action.startsWith("secretsmanager:"))).toBe(false);
     }
   });
