@@ -78,7 +78,7 @@ describe("acceptStatusCallback: naming the message", () => {
   });
 
   it("accepts a MsgId and a CKey of exactly 256 bytes", () => {
-    const callback = accept(received({ MsgId: "m".repeat(256), CKey: "키".repeat(85) + "k" }));
+    const callback = accept(received({ MsgId: "m".repeat(256), CKey: `${"키".repeat(85)}k` }));
     expect(callback.msgId).toHaveLength(256);
   });
 
