@@ -1,4 +1,4 @@
-/** The fields of one received request, decoded (see shared/request-fields.ts). */
+/** The fields of one received request, decoded (see http/decoding/). */
 export interface ReceivedFields {
   /** Every field received, name as sent. */
   fields: Record<string, string>;
