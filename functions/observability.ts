@@ -30,7 +30,12 @@ function upper(level: LogLevel) {
  * `logMetrics` middleware, which writes one document per invocation.
  */
 export function functionMetrics(defaultDimensions: Record<string, string> = {}) {
-  const emf = new Metrics({ namespace: metricNames.namespace, serviceName: serviceName(), defaultDimensions });
+  const emf = new Metrics({
+    namespace: metricNames.namespace,
+    serviceName: serviceName(),
+    defaultDimensions,
+    logger: metricsNotices,
+  });
   return {
     emf,
     count: (name: MetricName, value = 1) => emf.addMetric(name, MetricUnit.Count, value),
@@ -39,6 +44,19 @@ export function functionMetrics(defaultDimensions: Record<string, string> = {}) 
 }
 
 export type FunctionMetrics = ReturnType<typeof functionMetrics>;
+
+/**
+ * What Metrics has to say goes through the logger, as JSON, except its notice that an invocation
+ * counted nothing: an SQS redelivery that changes nothing is a normal invocation, not a warning.
+ */
+const metricsNotices = {
+  debug: (message: string) => logger.debug(message),
+  info: (message: string) => logger.info(message),
+  warn: (message: string) => {
+    if (!message.startsWith("No application metrics to publish")) logger.warn(message);
+  },
+  error: (message: string) => logger.error(message),
+};
 
 /** Keeps the country code and last two digits: enough to tell numbers apart in a log, not to call one. */
 export function maskPhone(phone: string | undefined): string | undefined {

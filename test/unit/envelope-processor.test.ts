@@ -9,7 +9,7 @@ import {
   type RejectedRequest,
   serializeEnvelope,
 } from "../../functions/domain/envelope.ts";
-import { functionMetrics } from "../../functions/observability.ts";
+import { functionMetrics, logger } from "../../functions/observability.ts";
 import { type EnvelopeHandlers, envelopeProcessor } from "../../functions/sqs/envelope-processor.ts";
 import { firstVersionBodies, firstVersionPathSecret, inboundSms } from "../support/envelopes.ts";
 import { captureMetrics } from "../support/metrics.ts";
@@ -236,6 +236,14 @@ describe("envelopeProcessor", () => {
   it("answers an empty batch with no failures", async () => {
     const process = processorFor({ "status-callback": async () => {} });
     await expect(process()).resolves.toEqual({ batchItemFailures: [] });
+  });
+
+  it("writes no warning for an invocation that counted nothing (an SQS redelivery, say)", async () => {
+    const warn = vi.spyOn(logger, "warn");
+    const process = processorFor({ "status-callback": async () => {} });
+    await process(record("m1", callbackEnvelope("cb-1")));
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
   });
 
   it.each([
