@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
 
 /** A phone number as it was sent, with its E.164 form. */
 export interface PhoneNumber {

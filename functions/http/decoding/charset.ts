@@ -4,7 +4,7 @@
  * supported charset are kept, never dropped or replaced with U+FFFD.
  */
 import { isAscii } from "node:buffer";
-import iconv from "iconv-lite";
+import { decodeCp949Strictly } from "./cp949.ts";
 
 /**
  * What a value was decoded as. "euc-kr" only when declared as such and the bytes decode
@@ -51,15 +51,4 @@ export function decodeUtf8Strictly(bytes: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * iconv-lite, not TextDecoder("euc-kr"), which lacks CP949's extra syllables (똠 is 8C 63).
- * iconv-lite has no fatal mode, so a decode is clean only if it has no U+FFFD and encodes back
- * to the very same bytes. EUC-KR is decoded this way too: CP949 is its superset.
- */
-function decodeCp949Strictly(bytes: Buffer): string | undefined {
-  const text = iconv.decode(bytes, "cp949");
-  if (text.includes("\uFFFD")) return undefined;
-  return iconv.encode(text, "cp949").equals(bytes) ? text : undefined;
 }
