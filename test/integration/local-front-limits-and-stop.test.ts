@@ -7,12 +7,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type HttpHandler,
-  lambdaMaxRequestPayloadBytes,
-  type RunningHttpFront,
-  startHttpFront,
-} from "../../infra/local/http-front.ts";
+import { lambdaMaxRequestPayloadBytes } from "../../infra/local/api-gateway-event.ts";
+import { type HttpHandler, type RunningHttpFront, startHttpFront } from "../../infra/local/http-front.ts";
 import { startSqsPoller } from "../../infra/local/sqs-poller.ts";
 import { limits } from "../../infra/topology.ts";
 
