@@ -47,6 +47,7 @@ export interface LocalStackOptions {
    * `<dataDir>/fauxqs`, so records and queued messages survive a restart; undefined keeps all in memory.
    */
   dataDir?: string;
+  /** Which DynamoDB stand-in; defaults to DYNAMODB_TARGET (settings.ts), else dynalite. */
   dynamoDb?: DynamoDbTarget;
   /** Settings (TOBETEXT_PREFIXES, ...) over the environment's and the defaults. */
   settings?: Record<string, string>;
