@@ -15,7 +15,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import { lambdaContext } from "./http-front.ts";
+import { type InvocationOutcome, invokeWithTimeout } from "./invoke.ts";
 
 // biome-ignore lint/suspicious/noConfusingVoidType: as in aws-lambda's SQSHandler, so handlers ending in a bare `return;` fit
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
@@ -47,8 +47,6 @@ const longPollSeconds = 1;
 const backoffAfterErrorMs = 500;
 /** Pause between the short polls that fill a batch during the batching window. */
 const batchingPollIntervalMs = 50;
-
-type Outcome = { settled: "resolved"; value: unknown } | { settled: "failed"; reason: unknown };
 
 export function startSqsPoller(options: PollerOptions): RunningPoller {
   const { sqs, queueUrl, batchSize, maximumConcurrency } = options;
@@ -124,34 +122,13 @@ export function startSqsPoller(options: PollerOptions): RunningPoller {
   async function invoke(messages: Message[]): Promise<void> {
     try {
       const records = messages.map((message) => toRecord(message, options));
-      const outcome = await runHandler({ Records: records });
+      const outcome = await invokeWithTimeout(options.handler, { Records: records }, options);
       const done = recordsToDelete(records, outcome, options.functionName);
       if (done.length > 0) await deleteRecords(done);
     } catch (error) {
       reportError(error);
     } finally {
       release(messages.length);
-    }
-  }
-
-  async function runHandler(event: SQSEvent): Promise<Outcome> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<Outcome>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ settled: "failed", reason: new LambdaTimeout(options.timeoutMs) }),
-        options.timeoutMs,
-      );
-    });
-    const invocation = Promise.resolve()
-      .then(() => options.handler(event, lambdaContext(options.functionName, options.timeoutMs, options.region)))
-      .then(
-        (value): Outcome => ({ settled: "resolved", value }),
-        (reason: unknown): Outcome => ({ settled: "failed", reason }),
-      );
-    try {
-      return await Promise.race([invocation, timedOut]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -199,19 +176,12 @@ export function startSqsPoller(options: PollerOptions): RunningPoller {
   };
 }
 
-class LambdaTimeout extends Error {
-  override name = "LambdaTimeout";
-  constructor(timeoutMs: number) {
-    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
-  }
-}
-
 /**
  * Which records to delete, as the event source mapping decides with ReportBatchItemFailures:
  * an empty or missing response means all succeeded; an error, a timeout or a response naming a record
  * that is not in the batch (or naming none) fails the whole batch; otherwise all but the named ones.
  */
-function recordsToDelete(records: SQSRecord[], outcome: Outcome, functionName: string): SQSRecord[] {
+function recordsToDelete(records: SQSRecord[], outcome: InvocationOutcome<unknown>, functionName: string): SQSRecord[] {
   if (outcome.settled === "failed") {
     console.error(`[${functionName}] invocation failed, the batch will be retried:`, outcome.reason);
     return [];

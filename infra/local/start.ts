@@ -1,17 +1,28 @@
 /**
  * `npm start`: the whole pipeline on this machine. Settings come from the environment, as on
- * Lambda (see README "Configuration"); PORT (default 3000) and HOST (default 127.0.0.1) place
- * the HTTP front; DynamoDB tables and SQS queues are kept in .local/, so records and accepted
- * messages not yet processed survive a restart, a Ctrl-C or a crash. One stack per folder.
+ * Lambda (see README "Configuration"), and the local stack's own from settings.ts: PORT and HOST
+ * place the HTTP front, DYNAMODB_TARGET picks the DynamoDB stand-in. DynamoDB tables and SQS queues
+ * are kept in .local/, so records and accepted messages not yet processed survive a restart, a
+ * Ctrl-C or a crash. One stack per folder.
  */
 
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type RouteId, routes, settingNames, type TableId, tables, urlSecretSettings } from "../topology.ts";
-import { startLocalStack } from "./stack.ts";
+import { listenAddress, localDir } from "./settings.ts";
+import { localStackState, startLocalStack } from "./stack.ts";
 import { localRegion } from "./stand-ins.ts";
-import { claimLocalDir, clearLocalState, localDir, writeLocalState } from "./state.ts";
+import { claimLocalDir, clearLocalState, writeLocalState } from "./state.ts";
+
+const { port, host } = (() => {
+  try {
+    return listenAddress();
+  } catch (error) {
+    console.error(`npm start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
 
 // Before anything opens the data: a second stack on it would fail deep inside the stand-ins, or worse.
 const running = await claimLocalDir();
@@ -29,38 +40,24 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 // The URL secret: from the environment, else one made on first start and kept in .local/, so the URL stays put.
 process.env[urlSecretSettings.secrets] ||= await localUrlSecret();
 
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? "127.0.0.1";
-const dynamoDb = process.env.DYNAMODB_TARGET === "dynamodb-local" ? "dynamodb-local" : "dynalite";
-
-const stack = await startLocalStack({ port, host, dataDir: localDir, dynamoDb }).catch(
-  async (error: NodeJS.ErrnoException) => {
-    const reason =
-      error.code === "EADDRINUSE"
-        ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
-        : error.message;
-    console.error(`npm start could not start the local stack: ${reason}`);
-    await clearLocalState();
-    process.exit(1);
-  },
-);
-await writeLocalState({
-  dynamoDbEndpoint: stack.dynamoDbEndpoint,
-  sqsEndpoint: stack.sqsEndpoint,
-  region: localRegion,
-  tableNames: stack.tableNames,
-  queueUrls: stack.queueUrls,
-  deadLetterQueueUrls: stack.deadLetterQueueUrls,
-  urls: stack.urls,
-  pid: process.pid,
+// DYNAMODB_TARGET is the stack's to read (settings.ts), as it is when tests start one.
+const stack = await startLocalStack({ port, host, dataDir: localDir }).catch(async (error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === "EADDRINUSE"
+      ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
+      : error.message;
+  console.error(`npm start could not start the local stack: ${reason}`);
+  await clearLocalState();
+  process.exit(1);
 });
+await writeLocalState(localStackState(stack));
 
 const prefixes = process.env[settingNames.prefixes] || "(none set: every message is flagged UNKNOWN_PREFIX)";
 const numbers = process.env[settingNames.receivingNumbers] || "(any valid number)";
 const lines = [
   "ToBeText receiver running locally",
   ...Object.entries(routes).map(([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as RouteId]}`),
-  `  DynamoDB (${dynamoDb}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${stack.dataDirs?.dynamoDb}`,
+  `  DynamoDB (${stack.dynamoDbTarget}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${stack.dataDirs?.dynamoDb}`,
   ...Object.entries(tables).map(([id, table]) => `    table ${stack.tableNames[id as TableId]}: ${table.description}`),
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}  queues and messages in ${stack.dataDirs?.sqs}`,
   `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,

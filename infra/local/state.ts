@@ -4,9 +4,8 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { localDir } from "./settings.ts";
 
-/** `.local/` in the repository; TOBETEXT_LOCAL_DIR moves it (tests use a folder of their own). */
-export const localDir = resolve(process.env.TOBETEXT_LOCAL_DIR || resolve(import.meta.dirname, "../../.local"));
 const stateFile = (dir: string) => resolve(dir, "stack.json");
 const lockFile = (dir: string) => resolve(dir, "stack.lock");
 

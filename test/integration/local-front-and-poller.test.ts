@@ -57,7 +57,6 @@ describe("local HTTP front (API Gateway HTTP API, payload format 2.0)", () => {
       routes: [
         { path: "/inbound", handler: recording },
         { path: "/inbound/{secret}", handler: recording },
-        { path: "/hooks/{provider}/{secret}", handler: recording },
         {
           path: "/inbound/status",
           handler: async (event, context) => {
@@ -280,15 +279,6 @@ describe("local HTTP front (API Gateway HTTP API, payload format 2.0)", () => {
     expect(context?.functionName).toBe("local-inbound-secret");
   });
 
-  it("fills in every variable of a route with several", async () => {
-    const response = await fetch(`${front.url}/hooks/tobetext/abc123`);
-    expect(response.status).toBe(200);
-    const event = onlyEvent();
-    expect(event.routeKey).toBe("ANY /hooks/{provider}/{secret}");
-    expect(event.rawPath).toBe("/hooks/tobetext/abc123");
-    expect(event.pathParameters).toEqual({ provider: "tobetext", secret: "abc123" });
-  });
-
   it("prefers a literal route to a templated one that also matches", async () => {
     const literal = await fetch(`${front.url}/inbound/status`);
     expect(await literal.text()).toBe("status");
@@ -302,7 +292,7 @@ describe("local HTTP front (API Gateway HTTP API, payload format 2.0)", () => {
     expect(received[0]?.event).not.toHaveProperty("pathParameters");
   });
 
-  it.each(["/inbound/", "/inbound/a/b", "/inbound//", "/hooks/tobetext", "/hooks/tobetext/", "/hooks//abc"])(
+  it.each(["/inbound/", "/inbound/a/b", "/inbound//", "//inbound", "/inbound/status/x"])(
     "matches a variable to exactly one non-empty segment: %s is 404",
     async (path) => {
       const response = await fetch(`${front.url}${path}`, { method: "POST", body: "x" });
@@ -485,7 +475,8 @@ describe("local HTTP front route throttling and route checks", () => {
   it.each([
     { what: "a greedy variable", routes: [{ path: "/inbound/{proxy+}", handler }], error: /greedy/ },
     { what: "a partial-segment variable", routes: [{ path: "/inbound/x{id}", handler }], error: /whole segment/ },
-    { what: "a repeated variable", routes: [{ path: "/a/{id}/{id}", handler }], error: /used twice/ },
+    { what: "a variable before the last segment", routes: [{ path: "/inbound/{secret}/x", handler }], error: /last/ },
+    { what: "two variables", routes: [{ path: "/hooks/{provider}/{secret}", handler }], error: /last/ },
     { what: "a path without a leading slash", routes: [{ path: "inbound", handler }], error: /must start with/ },
     {
       what: "the same route twice",

@@ -7,12 +7,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type HttpHandler,
-  lambdaMaxRequestPayloadBytes,
-  type RunningHttpFront,
-  startHttpFront,
-} from "../../infra/local/http-front.ts";
+import { lambdaMaxRequestPayloadBytes } from "../../infra/local/api-gateway-event.ts";
+import { type HttpHandler, type RunningHttpFront, startHttpFront } from "../../infra/local/http-front.ts";
+import { invokeWithTimeout, LambdaTimeout } from "../../infra/local/invoke.ts";
 import { startSqsPoller } from "../../infra/local/sqs-poller.ts";
 import { limits } from "../../infra/topology.ts";
 
@@ -84,6 +81,55 @@ describe("local HTTP front: Lambda's 6 MB payload quota", () => {
       expect(await response.json()).toEqual({ message: "Request Entity Too Large" });
       expect(events).toEqual([]);
     }
+  });
+});
+
+describe("local Lambda invocation (the front's integration timeout, the poller's function timeout)", () => {
+  const options = { functionName: "local-test", timeoutMs: 200, region: "ap-northeast-2" };
+
+  it("settles with what the handler returns, the context counting down from the timeout", async () => {
+    const outcome = await invokeWithTimeout(
+      async (event: string, context) => ({
+        event,
+        arn: context.invokedFunctionArn,
+        remaining: context.getRemainingTimeInMillis(),
+      }),
+      "ping",
+      options,
+    );
+    expect(outcome).toEqual({
+      settled: "resolved",
+      value: {
+        event: "ping",
+        arn: "arn:aws:lambda:ap-northeast-2:000000000000:function:local-test",
+        remaining: expect.any(Number),
+      },
+    });
+    const remaining = outcome.settled === "resolved" ? outcome.value.remaining : 0;
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(200);
+  });
+
+  it("settles as failed, never rejecting, when the handler throws, even before its first await", async () => {
+    const thrown = new Error("synchronous");
+    const handler = (() => {
+      throw thrown;
+    }) as unknown as (event: string) => Promise<string>;
+    expect(await invokeWithTimeout(handler, "ping", options)).toEqual({ settled: "failed", reason: thrown });
+  });
+
+  it("settles as failed with Lambda's timeout message once the time is up, and ignores a late result", async () => {
+    const startedAt = performance.now();
+    const outcome = await invokeWithTimeout(
+      () => new Promise<string>((resolve) => setTimeout(() => resolve("late"), 400)),
+      "ping",
+      options,
+    );
+    expect(performance.now() - startedAt).toBeLessThan(400);
+    expect(outcome.settled).toBe("failed");
+    const reason = outcome.settled === "failed" ? outcome.reason : undefined;
+    expect(reason).toBeInstanceOf(LambdaTimeout);
+    expect((reason as Error).message).toBe("Task timed out after 0.20 seconds");
   });
 });
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { localStackState } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
 import { type LocalStackState, writeLocalState } from "../../infra/local/state.ts";
 import { outputKeys } from "../../infra/outputs.ts";
@@ -118,16 +119,7 @@ describe("npm run redrive --local", () => {
   beforeAll(async () => {
     pipeline = await startTestPipeline();
     const { stack } = pipeline;
-    state = {
-      dynamoDbEndpoint: stack.dynamoDbEndpoint,
-      sqsEndpoint: stack.sqsEndpoint,
-      region: localRegion,
-      tableNames: stack.tableNames,
-      queueUrls: stack.queueUrls,
-      deadLetterQueueUrls: stack.deadLetterQueueUrls,
-      urls: stack.urls,
-      pid: process.pid,
-    };
+    state = localStackState(stack);
     sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: localRegion, credentials: localCredentials });
   });
 
