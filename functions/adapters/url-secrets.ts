@@ -1,43 +1,23 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { listSetting, SettingError } from "../config/settings.ts";
+import { SettingError } from "../config/settings.ts";
+import { checkedUrlSecrets, type UrlSecretSource } from "../config/url-secrets.ts";
 import { urlSecretSettings } from "../contract.ts";
 import { logger } from "../observability.ts";
-
-type Env = Record<string, string | undefined>;
 
 /** The URL secrets valid now: the current one first, then the previous one during a rotation. */
 export type UrlSecrets = () => Promise<readonly string[]>;
 
 /**
- * Where the valid URL secrets come from: a Secrets Manager secret (on AWS), read once per cache
- * period rather than per request, or the secrets themselves from the environment (locally).
- * Decided at cold start; with neither set, the function does not start.
+ * The valid URL secrets from their source: a Secrets Manager secret, read once per cache period
+ * rather than per request, or the secrets the configuration gave.
  */
-export function urlSecretsFrom(env: Env = process.env): UrlSecrets {
-  const secretArn = env[urlSecretSettings.secretArn]?.trim();
-  if (secretArn) {
-    const client = new SecretsManagerClient({});
-    return cachedSecrets(async () => {
-      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      return SecretString ?? "";
-    });
-  }
-  const secrets = checked(listSetting(env, urlSecretSettings.secrets), urlSecretSettings.secrets);
-  return async () => secrets;
-}
-
-function checked(secrets: string[], source: string): string[] {
-  if (secrets.length === 0) {
-    throw new SettingError(`No URL secret: set ${urlSecretSettings.secrets} or ${urlSecretSettings.secretArn}`);
-  }
-  const short = secrets.find((secret) => secret.length < urlSecretSettings.minimumLength);
-  if (short !== undefined) {
-    throw new SettingError(`A URL secret in ${source} is shorter than ${urlSecretSettings.minimumLength} characters`);
-  }
-  if (secrets.some((secret) => !/^[A-Za-z0-9._~-]+$/.test(secret))) {
-    throw new SettingError(`URL secrets in ${source} may use only letters, digits and . _ ~ - (they go in a URL path)`);
-  }
-  return secrets;
+export function urlSecretsFrom(source: UrlSecretSource): UrlSecrets {
+  if ("secrets" in source) return async () => source.secrets;
+  const client = new SecretsManagerClient({});
+  return cachedSecrets(async () => {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
+    return SecretString ?? "";
+  });
 }
 
 /** The secret's JSON `{"current": "...", "previous": "..."}`; `previous` is optional. */
@@ -52,7 +32,7 @@ export function parseSecretValue(value: string, source: string): string[] {
   const secrets = [current, previous].filter(
     (secret): secret is string => typeof secret === "string" && secret.trim() !== "",
   );
-  return checked(secrets, source);
+  return checkedUrlSecrets(secrets, source);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from "../contract.ts";
 import { parsePhoneNumber } from "../domain/phone-number.ts";
 import { type Env, listSetting, logLevel, required, SettingError } from "./settings.ts";
+import { readUrlSecretSource, type UrlSecretSource } from "./url-secrets.ts";
 
 export interface ReceiverSettings {
   /** Prefixes the customer bought from ToBeText. */
@@ -46,6 +47,7 @@ export interface ReceiverConfig {
   maxMessageBytes: number;
   maxBodyBytes: number;
   label: string;
+  urlSecrets: UrlSecretSource;
 }
 
 export function readReceiverConfig(route: RouteId, env: Env = process.env): ReceiverConfig {
@@ -57,6 +59,7 @@ export function readReceiverConfig(route: RouteId, env: Env = process.env): Rece
     maxMessageBytes: queueLimits.maxMessageBytes,
     maxBodyBytes: contract.maxBodyBytes,
     label: contract.label,
+    urlSecrets: readUrlSecretSource(env),
   };
 }
 

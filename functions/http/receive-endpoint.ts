@@ -37,7 +37,7 @@ export interface ReceiveRoute<T> {
 export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T>) {
   useLogLevel(config.settings.logLevel);
   const metrics = functionMetrics({ route: config.route });
-  const access = { secrets: urlSecretsFrom(), allowedSources: config.settings.allowedSources };
+  const access = { secrets: urlSecretsFrom(config.urlSecrets), allowedSources: config.settings.allowedSources };
   const send = (envelope: Envelope) => enqueue(config.queueUrl, queueable(envelope, config.maxMessageBytes));
 
   async function receive(

@@ -19,7 +19,6 @@ import { urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
 import { localCredentials } from "../local/stand-ins.ts";
 import { readLocalState } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
-import { urlSecretSettings } from "../topology.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -149,7 +148,7 @@ async function deployedTarget(): Promise<Target> {
   const output = (key: string) => required(stack[key], `output ${key} of ${stackName}`);
   // The URLs end with the secret, which is kept in Secrets Manager, not in the stack's outputs.
   const secretArn = output(outputKeys.urlSecretArn);
-  const [currentSecret] = await urlSecretsFrom({ [urlSecretSettings.secretArn]: secretArn })();
+  const [currentSecret] = await urlSecretsFrom({ secretArn })();
   const withSecret = (base: string) => `${base.replace(/\/?$/, "/")}${currentSecret}`;
   const inboundUrl = withSecret(output(outputKeys.routeUrl("inboundSms")));
   const statusUrl = withSecret(output(outputKeys.routeUrl("statusCallback")));

@@ -167,7 +167,11 @@ describe("readReceiverConfig", () => {
     ["inboundSms", "INBOUND_QUEUE_URL"],
     ["statusCallback", "STATUS_QUEUE_URL"],
   ] as const)("gives %s its queue (%s), its limits and the user's settings", (route, queueSetting) => {
-    const config = readReceiverConfig(route, { [queueSetting]: " https://sqs.example/q ", TOBETEXT_PREFIXES: "TOBE" });
+    const config = readReceiverConfig(route, {
+      [queueSetting]: " https://sqs.example/q ",
+      TOBETEXT_PREFIXES: "TOBE",
+      TOBETEXT_URL_SECRETS: "secret-0123456789abcdef",
+    });
     expect(config).toMatchObject({
       route,
       queueUrl: "https://sqs.example/q",
@@ -175,7 +179,14 @@ describe("readReceiverConfig", () => {
       maxBodyBytes: routeContracts[route].maxBodyBytes,
       label: routeContracts[route].label,
       settings: { prefixes: ["TOBE"], logLevel: "info" },
+      urlSecrets: { secrets: ["secret-0123456789abcdef"] },
     });
+  });
+
+  it("refuses to start a receive function without a URL secret", () => {
+    expect(() => readReceiverConfig("inboundSms", { INBOUND_QUEUE_URL: "https://sqs.example/q" })).toThrow(
+      "No URL secret",
+    );
   });
 
   it.each([

@@ -1,13 +1,22 @@
 import { describe, expect, it, vi } from "vitest";
 import { cachedSecrets, parseSecretValue, urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
 import { SettingError } from "../../functions/config/settings.ts";
+import { readUrlSecretSource } from "../../functions/config/url-secrets.ts";
 
 const current = "current-secret-0123456789";
 const previous = "previous-secret-0123456789";
 
-describe("urlSecretsFrom the environment", () => {
+describe("the URL secrets from the environment", () => {
   it("gives the secrets, current first", async () => {
-    expect(await urlSecretsFrom({ TOBETEXT_URL_SECRETS: `${current}, ${previous}` })()).toEqual([current, previous]);
+    const source = readUrlSecretSource({ TOBETEXT_URL_SECRETS: `${current}, ${previous}` });
+    expect(await urlSecretsFrom(source)()).toEqual([current, previous]);
+  });
+
+  it("takes a Secrets Manager secret's ARN over secrets given directly", () => {
+    const secretArn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:url-AbCdEf";
+    expect(readUrlSecretSource({ TOBETEXT_URL_SECRET_ARN: secretArn, TOBETEXT_URL_SECRETS: current })).toEqual({
+      secretArn,
+    });
   });
 
   it.each([
@@ -15,7 +24,7 @@ describe("urlSecretsFrom the environment", () => {
     ["a short one", { TOBETEXT_URL_SECRETS: "short" }],
     ["one that does not fit in a URL path", { TOBETEXT_URL_SECRETS: "has/slash-0123456789abc" }],
   ])("refuses to start with %s", (_name, env) => {
-    expect(() => urlSecretsFrom(env)).toThrow(SettingError);
+    expect(() => readUrlSecretSource(env)).toThrow(SettingError);
   });
 });
 
