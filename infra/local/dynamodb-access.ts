@@ -3,7 +3,9 @@
  * stand-in npm start runs itself, with the local placeholder credentials; or a DynamoDB that already runs
  * (DYNAMODB_ENDPOINT), with the user's own AWS credentials and region, as the AWS CLI pointed at that
  * endpoint would use them. Only when none are found, and the endpoint is not AWS's (a DynamoDB Local
- * accepts any), does npm start fill in the placeholders.
+ * takes any access key of letters and digits), does npm start fill in the placeholders. DynamoDB Local
+ * keeps a database per access key and region (unless started with -sharedDb): the same credentials and
+ * region find the same tables, in npm start, the functions, the records tool and the user's AWS CLI.
  */
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { localCredentials, localRegion } from "./stand-ins.ts";
@@ -58,7 +60,8 @@ export async function connectExistingDynamoDb(endpoint: string): Promise<Existin
   let configuredRegion: string | undefined;
   let credentialsError: Error | undefined;
   try {
-    configuredRegion = await probe.config.region().catch(() => undefined);
+    // An empty AWS_REGION counts as unset, as every empty setting here does.
+    configuredRegion = (await probe.config.region().catch(() => undefined)) || undefined;
     await probe.config.credentials().catch((error: Error) => {
       credentialsError = error;
     });
