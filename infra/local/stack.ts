@@ -22,9 +22,10 @@ import {
   tables,
   urlSecretSettings,
 } from "../topology.ts";
+import { connectExistingDynamoDb, type DynamoDbAccess, dynamoDbClient } from "./dynamodb-access.ts";
 import { type HttpHandler, type RunningHttpFront, startHttpFront } from "./http-front.ts";
-import { type CreatedQueue, createQueues, createTables, type QueueOverrides } from "./resources.ts";
-import { dynamoDbTarget as dynamoDbTargetSetting } from "./settings.ts";
+import { type CreatedQueue, createQueues, prepareTables, type QueueOverrides } from "./resources.ts";
+import { type DynamoDbChoice, dynamoDbChoice, dynamoDbTablePrefix } from "./settings.ts";
 import { type RunningPoller, type SqsHandler, startSqsPoller } from "./sqs-poller.ts";
 import {
   type DynamoDbTarget,
@@ -47,8 +48,14 @@ export interface LocalStackOptions {
    * `<dataDir>/fauxqs`, so records and queued messages survive a restart; undefined keeps all in memory.
    */
   dataDir?: string;
-  /** Which DynamoDB stand-in; defaults to DYNAMODB_TARGET (settings.ts), else dynalite. */
-  dynamoDb?: DynamoDbTarget;
+  /**
+   * Which DynamoDB: a stand-in to start (`{ target }` or its name), or `{ endpoint }`, one that already
+   * runs (its tables created there if missing); defaults to DYNAMODB_TARGET or DYNAMODB_ENDPOINT
+   * (settings.ts), else dynalite.
+   */
+  dynamoDb?: DynamoDbTarget | DynamoDbChoice;
+  /** Table names' prefix; defaults to DYNAMODB_TABLE_PREFIX (settings.ts), else `tobetext-`. */
+  tablePrefix?: string;
   /** Settings (TOBETEXT_PREFIXES, ...) over the environment's and the defaults. */
   settings?: Record<string, string>;
   /** For tests: queue timings shorter than production's. */
@@ -64,14 +71,19 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   urls: Record<RouteId, string>;
-  dynamoDbTarget: DynamoDbTarget;
+  /** The stand-in started, or `endpoint`: a DynamoDB that already ran (DYNAMODB_ENDPOINT), left running on stop. */
+  dynamoDbTarget: DynamoDbTarget | "endpoint";
   dynamoDbEndpoint: string;
+  /** How the functions and the tools reach DynamoDB: region, and whose credentials. */
+  dynamoDbAccess: DynamoDbAccess;
   sqsEndpoint: string;
   tableNames: Record<TableId, string>;
+  /** The tables this start created; the others were there already. */
+  tablesCreated: TableId[];
   queueUrls: Record<QueueId, string>;
   deadLetterQueueUrls: Record<QueueId, string>;
-  /** Where DynamoDB and SQS keep their data; undefined when in memory. */
-  dataDirs: { dynamoDb: string; sqs: string } | undefined;
+  /** Where DynamoDB and SQS keep their data (DynamoDB's undefined at an endpoint); undefined when in memory. */
+  dataDirs: { dynamoDb: string | undefined; sqs: string } | undefined;
   /** Resolves when every poller has nothing in flight. */
   idle(): Promise<void>;
   /** For fault tests: SQS goes away (connections refused), as in an outage. */
@@ -84,7 +96,14 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const dynamoDbTarget = options.dynamoDb ?? dynamoDbTargetSetting();
+  const choice =
+    options.dynamoDb === undefined
+      ? dynamoDbChoice()
+      : typeof options.dynamoDb === "string"
+        ? { target: options.dynamoDb }
+        : options.dynamoDb;
+  const tablePrefix = options.tablePrefix ?? dynamoDbTablePrefix();
+  const dynamoDbTarget = "endpoint" in choice ? "endpoint" : choice.target;
   const started: RunningService[] = [];
   const pollers: RunningPoller[] = [];
   let front: RunningHttpFront | undefined;
@@ -100,24 +119,55 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return stopped;
   };
   const dataDirs = options.dataDir
-    ? { dynamoDb: resolve(options.dataDir, dynamoDbTarget), sqs: resolve(options.dataDir, "fauxqs") }
+    ? {
+        dynamoDb: "endpoint" in choice ? undefined : resolve(options.dataDir, choice.target),
+        sqs: resolve(options.dataDir, "fauxqs"),
+      }
     : undefined;
   try {
-    const dynamoDb = await startDynamoDb(dynamoDbTarget, dataDirs?.dynamoDb);
-    started.push(dynamoDb);
+    // A DynamoDB that already runs is used with the user's own credentials and region (the functions'
+    // SDK clients resolve them as any AWS SDK does), filled in with local ones only where none are set;
+    // SQS, fauxqs here, accepts any credentials. The stand-ins get the local ones, for every client.
+    let dynamoDbAccess: DynamoDbAccess;
+    let awsEnvironment: Record<string, string>;
+    let tablesWhere: string;
+    let tablesRemedy: (tables: string) => string;
+    if ("endpoint" in choice) {
+      const existing = await connectExistingDynamoDb(choice.endpoint);
+      dynamoDbAccess = existing.access;
+      awsEnvironment = existing.environment;
+      tablesWhere = `DynamoDB at ${choice.endpoint}`;
+      tablesRemedy = (those) => `set another DYNAMODB_TABLE_PREFIX, or delete or rename ${those} there`;
+    } else {
+      const dynamoDb = await startDynamoDb(choice.target, dataDirs?.dynamoDb);
+      started.push(dynamoDb);
+      dynamoDbAccess = { endpoint: dynamoDb.endpoint, region: localRegion, credentials: "local" };
+      awsEnvironment = {
+        AWS_REGION: localRegion,
+        AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      };
+      tablesWhere = `${choice.target} in ${dataDirs?.dynamoDb ?? "memory"}`;
+      const kept = dataDirs?.dynamoDb;
+      tablesRemedy = () =>
+        kept ? `delete ${kept} to start with empty tables, or set another DYNAMODB_TABLE_PREFIX` : "";
+    }
     const sqsService = await startSqs(dataDirs?.sqs);
     started.push(sqsService);
 
-    const tableNames = await createTables(dynamoDb.endpoint);
+    const dynamo = dynamoDbClient(dynamoDbAccess);
+    const { names: tableNames, created: tablesCreated } = await prepareTables(dynamo, {
+      prefix: tablePrefix,
+      where: tablesWhere,
+      remedy: tablesRemedy,
+    }).finally(() => dynamo.destroy());
     const sqs = new SQSClient({ endpoint: sqsService.endpoint, region: localRegion, credentials: localCredentials });
     const createdQueues = await createQueues(sqs, sqsService.endpoint, options.queueOverrides ?? {});
 
     // The functions read their settings at module load, as on Lambda: set them before importing.
     Object.assign(process.env, {
-      AWS_REGION: localRegion,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
+      ...awsEnvironment,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbAccess.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
       ...Object.fromEntries(Object.entries(settingDefaults).filter(([name]) => process.env[name] === undefined)),
       ...options.settings,
@@ -171,9 +221,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         Object.entries(routes).map(([id, route]) => [id, `${baseUrl}${route.path}/${currentSecret ?? ""}`]),
       ) as Record<RouteId, string>,
       dynamoDbTarget,
-      dynamoDbEndpoint: dynamoDb.endpoint,
+      dynamoDbEndpoint: dynamoDbAccess.endpoint,
+      dynamoDbAccess,
       sqsEndpoint: sqsService.endpoint,
       tableNames,
+      tablesCreated,
       queueUrls: mapQueues(createdQueues, (queue) => queue.url),
       deadLetterQueueUrls: mapQueues(createdQueues, (queue) => queue.deadLetterUrl),
       dataDirs,
@@ -197,6 +249,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 export function localStackState(stack: LocalStack): LocalStackState {
   return {
     dynamoDbEndpoint: stack.dynamoDbEndpoint,
+    dynamoDbRegion: stack.dynamoDbAccess.region,
+    dynamoDbCredentials: stack.dynamoDbAccess.credentials,
     sqsEndpoint: stack.sqsEndpoint,
     region: localRegion,
     tableNames: stack.tableNames,

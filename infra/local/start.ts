@@ -1,23 +1,25 @@
 /**
  * `npm start`: the whole pipeline on this machine. Settings come from the environment, as on
  * Lambda (see README "Configuration"), and the local stack's own from settings.ts: PORT and HOST
- * place the HTTP front, DYNAMODB_TARGET picks the DynamoDB stand-in. DynamoDB tables and SQS queues
- * are kept in .local/, so records and accepted messages not yet processed survive a restart, a
- * Ctrl-C or a crash. One stack per folder.
+ * place the HTTP front, DYNAMODB_TARGET picks the DynamoDB stand-in, or DYNAMODB_ENDPOINT names a
+ * DynamoDB that already runs (its tables created there if missing). DynamoDB tables (unless at
+ * DYNAMODB_ENDPOINT) and SQS queues are kept in .local/, so records and accepted messages not yet
+ * processed survive a restart, a Ctrl-C or a crash. One stack per folder.
  */
 
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type RouteId, routes, settingNames, type TableId, tables, urlSecretSettings } from "../topology.ts";
-import { listenAddress, localDir } from "./settings.ts";
+import { dynamoDbChoice, dynamoDbTablePrefix, listenAddress, localDir } from "./settings.ts";
 import { localStackState, startLocalStack } from "./stack.ts";
 import { localRegion } from "./stand-ins.ts";
 import { claimLocalDir, clearLocalState, writeLocalState } from "./state.ts";
 
-const { port, host } = (() => {
+// Every setting of the local stack's own, checked before anything starts.
+const { port, host, dynamoDb, tablePrefix } = (() => {
   try {
-    return listenAddress();
+    return { ...listenAddress(), dynamoDb: dynamoDbChoice(), tablePrefix: dynamoDbTablePrefix() };
   } catch (error) {
     console.error(`npm start: ${(error as Error).message}`);
     process.exit(1);
@@ -40,16 +42,17 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 // The URL secret: from the environment, else one made on first start and kept in .local/, so the URL stays put.
 process.env[urlSecretSettings.secrets] ||= await localUrlSecret();
 
-// DYNAMODB_TARGET is the stack's to read (settings.ts), as it is when tests start one.
-const stack = await startLocalStack({ port, host, dataDir: localDir }).catch(async (error: NodeJS.ErrnoException) => {
-  const reason =
-    error.code === "EADDRINUSE"
-      ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
-      : error.message;
-  console.error(`npm start could not start the local stack: ${reason}`);
-  await clearLocalState();
-  process.exit(1);
-});
+const stack = await startLocalStack({ port, host, dataDir: localDir, dynamoDb, tablePrefix }).catch(
+  async (error: NodeJS.ErrnoException) => {
+    const reason =
+      error.code === "EADDRINUSE"
+        ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
+        : error.message;
+    console.error(`npm start could not start the local stack: ${reason}`);
+    await clearLocalState();
+    process.exit(1);
+  },
+);
 await writeLocalState(localStackState(stack));
 
 const prefixes = process.env[settingNames.prefixes] || "(none set: every message is flagged UNKNOWN_PREFIX)";
@@ -57,8 +60,22 @@ const numbers = process.env[settingNames.receivingNumbers] || "(any valid number
 const lines = [
   "ToBeText receiver running locally",
   ...Object.entries(routes).map(([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as RouteId]}`),
-  `  DynamoDB (${stack.dynamoDbTarget}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${stack.dataDirs?.dynamoDb}`,
-  ...Object.entries(tables).map(([id, table]) => `    table ${stack.tableNames[id as TableId]}: ${table.description}`),
+  stack.dynamoDbTarget === "endpoint"
+    ? `  DynamoDB (DYNAMODB_ENDPOINT, not started here) endpoint: ${stack.dynamoDbEndpoint}  region ${stack.dynamoDbAccess.region}, ` +
+      (stack.dynamoDbAccess.credentials === "environment"
+        ? "your AWS credentials"
+        : "local placeholder credentials (none set here)")
+    : `  DynamoDB (${stack.dynamoDbTarget}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${stack.dataDirs?.dynamoDb}`,
+  ...Object.entries(tables).map(([id, table]) => {
+    // At an endpoint, whose tables may be anyone's: say which ones this start made.
+    const origin =
+      stack.dynamoDbTarget !== "endpoint"
+        ? ""
+        : stack.tablesCreated.includes(id as TableId)
+          ? " (created)"
+          : " (existing)";
+    return `    table ${stack.tableNames[id as TableId]}${origin}: ${table.description}`;
+  }),
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}  queues and messages in ${stack.dataDirs?.sqs}`,
   `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,
   `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,

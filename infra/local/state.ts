@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { DynamoDbAccess } from "./dynamodb-access.ts";
 import { localDir } from "./settings.ts";
 
 const stateFile = (dir: string) => resolve(dir, "stack.json");
@@ -11,7 +12,15 @@ const lockFile = (dir: string) => resolve(dir, "stack.lock");
 
 export interface LocalStackState {
   dynamoDbEndpoint: string;
+  /** DynamoDB's region; absent (from a stack of an earlier version): `region`. */
+  dynamoDbRegion?: string;
+  /**
+   * Whose credentials reach DynamoDB: `local`, the placeholders (absent: the same); `environment`, the
+   * user's own, from the SDK's default chain (never written here). See dynamodb-access.ts.
+   */
+  dynamoDbCredentials?: DynamoDbAccess["credentials"];
   sqsEndpoint: string;
+  /** The stand-ins' region (SQS, and DynamoDB unless dynamoDbRegion says otherwise). */
   region: string;
   tableNames: Record<string, string>;
   queueUrls: Record<string, string>;
@@ -91,4 +100,13 @@ async function isLocalStack(pid: number): Promise<boolean> {
   }
   const commandLine = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => undefined);
   return commandLine === undefined || commandLine.includes("infra/local/");
+}
+
+/** How a tool reaches the running stack's DynamoDB, as its functions do. */
+export function stateDynamoDbAccess(state: LocalStackState): DynamoDbAccess {
+  return {
+    endpoint: state.dynamoDbEndpoint,
+    region: state.dynamoDbRegion ?? state.region,
+    credentials: state.dynamoDbCredentials ?? "local",
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run records`: the stored inbound SMS, newest first, through the DynamoDB API.
  *
- *   npm run records                       readable table, from the running local stack
+ *   npm run records                       readable table, from the running local stack (its DynamoDB)
  *   npm run records -- --json             one JSON object a line
  *   npm run records -- --sender 010-1234-5678 | --recipient 01012345678 | --limit 20
  *   npm run records -- --status           delivery records from status callbacks (--msgid ID | --ckey KEY)
@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateQuery, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
-import { localCredentials } from "../local/stand-ins.ts";
-import { readLocalState } from "../local/state.ts";
+import { dynamoDbClient } from "../local/dynamodb-access.ts";
+import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
 import { type TableId, tables } from "../topology.ts";
 
 const { values: options } = parseArgs({
@@ -75,12 +75,8 @@ async function connect(): Promise<{ client: DynamoDBDocumentClient; tableName: s
   }
   const tableName = local.tableNames[tableId];
   if (!tableName) throw new Error(`the local stack has no ${tableId} table`);
-  const dynamo = new DynamoDBClient({
-    endpoint: local.dynamoDbEndpoint,
-    region: local.region,
-    credentials: localCredentials,
-  });
-  return { client: DynamoDBDocumentClient.from(dynamo), tableName };
+  // As the stack's functions reach it: its stand-in, or the DynamoDB at DYNAMODB_ENDPOINT with your credentials.
+  return { client: DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(local))), tableName };
 }
 
 async function readItems(): Promise<Item[]> {

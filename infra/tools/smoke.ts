@@ -16,8 +16,8 @@ import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
-import { localCredentials } from "../local/stand-ins.ts";
-import { readLocalState } from "../local/state.ts";
+import { dynamoDbClient } from "../local/dynamodb-access.ts";
+import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 
 const { values: options } = parseArgs({
@@ -109,11 +109,7 @@ async function readBack(tableName: string, key: Record<string, string>) {
 async function localTarget(): Promise<Target> {
   const state = await readLocalState();
   if (!state) fail("no local stack is running: start one with npm start");
-  const dynamo = new DynamoDBClient({
-    endpoint: state.dynamoDbEndpoint,
-    region: state.region,
-    credentials: localCredentials,
-  });
+  const dynamo = dynamoDbClient(stateDynamoDbAccess(state));
   return {
     inboundUrl: required(state.urls.inboundSms, "inbound URL"),
     statusUrl: required(state.urls.statusCallback, "status callback URL"),
