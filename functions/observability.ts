@@ -18,13 +18,15 @@ import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertool
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logLevel, serviceName } from "./config/settings.ts";
 import { type LogLevel, type MetricName, metrics as metricNames } from "./contract.ts";
+import { sourceMappedStack } from "./stack-traces.ts";
 
 /**
  * Each line: level, message, timestamp, the Lambda request id (`requestId`) and `cold_start: true`
  * on a cold start's lines, then the keys the handlers add (API Gateway's request id and the
  * arrival's id on the receive functions). Powertools' other keys are left out: the service, the
  * function's name, ARN and memory size are the same on every line of a log group, and there is no
- * sampling or X-Ray tracing to report.
+ * sampling or X-Ray tracing to report. Errors are logged with their stacks in terms of the
+ * TypeScript sources (functions/stack-traces.ts).
  */
 export class LeanLogFormatter extends LogFormatter {
   override formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
@@ -38,6 +40,17 @@ export class LeanLogFormatter extends LogFormatter {
         ...(context?.coldStart ? { cold_start: true } : {}),
       },
     }).addAttributes(additionalLogAttributes);
+  }
+
+  override formatError(error: Error): LogAttributes {
+    // The cause, if an Error, comes back here through Powertools' own formatError.
+    const formatted = super.formatError(error);
+    const stack = sourceMappedStack(error.stack);
+    if (stack !== error.stack) {
+      formatted.location = this.getCodeLocation(stack);
+      formatted.stack = stack;
+    }
+    return formatted;
   }
 }
 
