@@ -18,7 +18,7 @@ export const handler = receiveEndpoint(config, {
   describe: (sms) => ({
     sender: maskPhone(sms.sender.e164),
     recipient: maskPhone(sms.recipient.e164),
-    prefix: clip(sms.prefix, 24),
+    prefix: clip(sms.prefix, 18),
     textLength: sms.text.length,
     charset: sms.charset,
     ...(sms.flags.length > 0 ? { flags: sms.flags } : {}),

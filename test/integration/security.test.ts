@@ -145,21 +145,24 @@ describe("log lines: one per message and function, at most 400 bytes", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  // Numbers of 16 digits (as long as libphonenumber accepts; "00" for "+", which a form would read as a space), a Body undecodable in part, ids and codes at their limits.
+  // The longest of everything a line shows: numbers of 16 digits (as long as libphonenumber takes;
+  // "00" for "+", which a form reads as a space), a text of 12,000 characters (its length in five
+  // digits: the route takes 32 KiB), a field undecodable, ids and codes at their limits.
   const longNumber = "004915123456789012";
   const undecodable = Buffer.from([0xff, 0xfe, 0x80]);
+  const longText = "안녕하세요 ".repeat(2000);
 
   it.each([
-    ["an SMS with a Korean prefix and bytes undecodable in another field", `${koreanPrefix} 안녕하세요`, true],
-    ["an SMS with no known prefix, both flags", "알 수 없는 접두어", true],
-  ])("%s", async (_label, body, withUndecodable) => {
+    ["an SMS with a Korean prefix and bytes undecodable in another field", `${koreanPrefix} ${longText}`],
+    ["an SMS with no known prefix, both flags", longText],
+  ])("%s", async (_label, body) => {
     const response = await pipeline.post(
       pipeline.stack.urls.inboundSms,
       rawForm([
         ["RecvNum", longNumber],
         ["SendNum", longNumber],
         ["Body", body],
-        ...(withUndecodable ? ([["Memo", undecodable]] as [string, Buffer][]) : []),
+        ["Memo", undecodable],
       ]),
       formHeaders,
     );
