@@ -14,7 +14,7 @@ export const handler = receiveEndpoint(config, {
     arrival: { arrivalId, receivedAt, sms },
   }),
   numbers: (sms) => ({ sendNum: sms.sender.asSent, recvNum: sms.recipient.asSent }),
-  // Numbers in E.164 (16 characters at most), masked; the text by its length only.
+  // Numbers masked (in E.164, so of bounded length); the text by its length only; the prefix (configured) cut short.
   describe: (sms) => ({
     sender: maskPhone(sms.sender.e164),
     recipient: maskPhone(sms.recipient.e164),
