@@ -1,19 +1,64 @@
 /**
- * Logs and metrics, with the field's libraries: Powertools Logger (JSON lines with the Lambda
- * request id; the handlers add API Gateway's) and Metrics (CloudWatch embedded metric format, one
- * document per invocation, flushed by the `logMetrics` middleware). Measured cost on this
- * project's bundles: +1.4 ms import and +34 KiB for a receive function, +1.7 ms and +40 KiB for a
- * processor (README "Benchmarks").
+ * Logs and metrics, with the field's libraries: Powertools Logger (JSON lines) and Metrics
+ * (CloudWatch embedded metric format, one document per invocation, flushed by the `logMetrics`
+ * middleware). Measured cost on this project's bundles: +1.4 ms import and +34 KiB for a receive
+ * function, +1.7 ms and +40 KiB for a processor (README "Benchmarks").
  *
- * Phone numbers and message text are personal data: `maskPhone` / `describeText` them before
- * logging at info level; raw values go in debug entries only.
+ * A line is paid for by the byte, once per message: each carries what tells it apart and nothing
+ * CloudWatch already knows (the log group and stream name the function, its ARN and memory size):
+ * see `LeanLogFormatter`. At info level a message gets one line of at most 400 bytes per function
+ * (test/integration/security.test.ts).
+ *
+ * Phone numbers and message text are personal data: `maskPhone` them, give the text's length,
+ * before logging at info level; raw values go in debug entries only. A value a caller chose goes
+ * through `clip`, so that no caller can make a line long.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
+import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
+import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logLevel, serviceName } from "./config/settings.ts";
 import { type LogLevel, type MetricName, metrics as metricNames } from "./contract.ts";
+import { sourceMappedStack } from "./stack-traces.ts";
 
-export const logger = new Logger({ serviceName: serviceName(), logLevel: upper(logLevel()) });
+/**
+ * Each line: level, message, timestamp, the Lambda request id (`requestId`) and `cold_start: true`
+ * on a cold start's lines, then the keys the handlers add (API Gateway's request id and the
+ * arrival's id on the receive functions). Powertools' other keys are left out: the service, the
+ * function's name, ARN and memory size are the same on every line of a log group, and there is no
+ * sampling or X-Ray tracing to report. Errors are logged with their stacks in terms of the
+ * TypeScript sources (functions/stack-traces.ts).
+ */
+export class LeanLogFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
+    const context = attributes.lambdaContext;
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        requestId: context?.awsRequestId,
+        ...(context?.coldStart ? { cold_start: true } : {}),
+      },
+    }).addAttributes(additionalLogAttributes);
+  }
+
+  override formatError(error: Error): LogAttributes {
+    // The cause, if an Error, comes back here through Powertools' own formatError.
+    const formatted = super.formatError(error);
+    const stack = sourceMappedStack(error.stack);
+    if (stack !== error.stack) {
+      formatted.location = this.getCodeLocation(stack);
+      formatted.stack = stack;
+    }
+    return formatted;
+  }
+}
+
+export const logger = new Logger({
+  serviceName: serviceName(),
+  logLevel: upper(logLevel()),
+  logFormatter: new LeanLogFormatter(),
+});
 
 /** Applies the level a function's configuration reader checked. */
 export function useLogLevel(level: LogLevel): void {
@@ -66,7 +111,24 @@ export function maskPhone(phone: string | undefined): string | undefined {
   return `${phone.startsWith("+") ? "+" : ""}${digits.slice(0, 2)}${"*".repeat(digits.length - 4)}${digits.slice(-2)}`;
 }
 
-/** Length only: message text never reaches an info-level log. */
-export function describeText(text: string | undefined): { length: number } {
-  return { length: text?.length ?? 0 };
+/**
+ * A value a caller chose (an id, an error code), cut so that it takes at most `maxBytes` bytes in a
+ * JSON line, escapes included; a cut value ends in "…".
+ */
+export function clip(value: string, maxBytes: number): string;
+export function clip(value: string | undefined, maxBytes: number): string | undefined;
+export function clip(value: string | undefined, maxBytes: number): string | undefined {
+  if (value === undefined || jsonBytes(value) <= maxBytes) return value;
+  const budget = maxBytes - jsonBytes("…");
+  let kept = "";
+  let bytes = 0;
+  for (const character of value) {
+    bytes += jsonBytes(character);
+    if (bytes > budget) break;
+    kept += character;
+  }
+  return `${kept}…`;
 }
+
+/** UTF-8 bytes of the value inside a JSON string (quotes not counted). */
+const jsonBytes = (value: string) => Buffer.byteLength(JSON.stringify(value), "utf8") - 2;

@@ -1,7 +1,7 @@
 import { readReceiverConfig } from "../config/receiver.ts";
 import { acceptInboundSms } from "../domain/inbound-sms.ts";
 import { receiveEndpoint } from "../http/receive-endpoint.ts";
-import { describeText, maskPhone } from "../observability.ts";
+import { clip, maskPhone } from "../observability.ts";
 
 const config = readReceiverConfig("inboundSms");
 
@@ -14,13 +14,13 @@ export const handler = receiveEndpoint(config, {
     arrival: { arrivalId, receivedAt, sms },
   }),
   numbers: (sms) => ({ sendNum: sms.sender.asSent, recvNum: sms.recipient.asSent }),
+  // Numbers masked (in E.164, so of bounded length); the text by its length only; the prefix (configured) cut short.
   describe: (sms) => ({
     sender: maskPhone(sms.sender.e164),
     recipient: maskPhone(sms.recipient.e164),
-    prefix: sms.prefix,
-    text: describeText(sms.text),
+    prefix: clip(sms.prefix, 18),
+    textLength: sms.text.length,
     charset: sms.charset,
-    format: sms.format,
-    flags: sms.flags,
+    ...(sms.flags.length > 0 ? { flags: sms.flags } : {}),
   }),
 });

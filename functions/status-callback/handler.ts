@@ -1,7 +1,7 @@
 import { readReceiverConfig } from "../config/receiver.ts";
 import { acceptStatusCallback } from "../domain/status-callback.ts";
 import { receiveEndpoint } from "../http/receive-endpoint.ts";
-import { maskPhone } from "../observability.ts";
+import { clip } from "../observability.ts";
 
 const config = readReceiverConfig("statusCallback");
 
@@ -14,12 +14,11 @@ export const handler = receiveEndpoint(config, {
     arrival: { arrivalId, receivedAt, callback },
   }),
   numbers: (callback) => ({ sendNum: callback.sendNum?.asSent ?? "", recvNum: callback.recvNum?.asSent ?? "" }),
+  // Which message, and what became of it; ToBeText's MsgId is 32 characters, a longer id is cut.
   describe: (callback) => ({
-    msgId: callback.msgId,
-    cKey: callback.cKey,
-    errorCode: callback.errorCode,
+    msgId: clip(callback.msgId, 40),
+    cKey: clip(callback.cKey, 40),
     outcome: callback.outcome,
-    recipient: maskPhone(callback.recvNum?.e164 ?? callback.recvNum?.asSent),
-    format: callback.format,
+    errorCode: clip(callback.errorCode, 8),
   }),
 });

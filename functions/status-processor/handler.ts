@@ -1,7 +1,7 @@
 import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
 import { readProcessorConfig } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
-import { functionMetrics, logger } from "../observability.ts";
+import { clip, functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordStatusCallback } from "../use-cases/record-status-callback.ts";
 
@@ -17,7 +17,7 @@ export const handler = envelopeProcessor(
       const recorded = await recordStatusCallback(arrival, deliveryReports);
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
-        recordId: recorded.recordId,
+        recordId: clip(recorded.recordId, 48),
         outcome: recorded.report?.outcome,
         callbackCount: recorded.report?.callbackCount,
         counted: recorded.counted,

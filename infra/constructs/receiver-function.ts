@@ -34,8 +34,9 @@ export interface ReceiverFunctionProps {
 
 /**
  * A Lambda function of this system: Node.js 24 on arm64, its handler bundled locally by esbuild
- * into minified ESM with source maps, logging to its own log group, and allowed nothing but that
- * log group until a helper below grants it a queue or a table.
+ * into minified ESM with a source map beside it (read only when an error is logged), logging to
+ * its own log group, and allowed nothing but that log group until a helper below grants it a
+ * queue or a table.
  */
 export class ReceiverFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ReceiverFunctionProps) {
@@ -61,16 +62,16 @@ export class ReceiverFunction extends NodejsFunction {
       description: props.description,
       role,
       logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      // No NODE_OPTIONS=--enable-source-maps: logged stacks are mapped when logged (infra/bundling.ts).
+      environment: props.environment,
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
         mainFields: [...handlerBundling.mainFields],
         banner: handlerBundling.banner,
         minify: handlerBundling.minify,
-        sourceMap: true,
-        // Stack traces need the mappings only; the sources would double the asset.
-        sourcesContent: false,
+        sourceMap: handlerBundling.sourceMap,
+        sourcesContent: handlerBundling.sourcesContent,
         // The SDK versions the tests ran against, not whichever the runtime ships this month.
         bundleAwsSDK: true,
       },

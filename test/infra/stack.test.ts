@@ -307,8 +307,11 @@ describe("functions", () => {
         Architectures: ["arm64"],
         Handler: "index.handler",
         LoggingConfig: { LogGroup: stack.resolve(fn.logGroup.logGroupName) },
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: "--enable-source-maps" }) },
       });
+      // No --enable-source-maps, which parses the source map at every cold start: stacks are mapped when logged.
+      expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables, fn.node.path).not.toHaveProperty(
+        "NODE_OPTIONS",
+      );
     }
   });
 
@@ -371,27 +374,60 @@ describe("functions", () => {
     }
   });
 
+  /** A function's bundle in the synthesized app, and the environment it gets (placeholders for deploy-time values). */
+  function bundleOf(fn: ReceiverFunction) {
+    const { Code, Environment } = resourceOf<FunctionProperties>(fn).Properties;
+    const assetDirectory = join(app.outdir, `asset.${Code.S3Key.replace(/\.zip$/, "")}`);
+    // Settings are read at module load: placeholders stand in for the values known at deploy time.
+    const env = Object.fromEntries(
+      Object.entries(Environment.Variables).map(([name, value]) => [
+        name,
+        typeof value === "string" ? value : `placeholder-${name}`,
+      ]),
+    );
+    return { assetDirectory, bundle: JSON.stringify(join(assetDirectory, "index.mjs")), env };
+  }
+
+  /** Runs `script` (which may use `bundle`, the module's path) in a fresh Node process, with the function's environment. */
+  function runWithBundle(fn: ReceiverFunction, script: string) {
+    const { bundle, env } = bundleOf(fn);
+    return spawnSync(process.execPath, ["--input-type=module", "-e", `const bundle = ${bundle}; ${script}`], {
+      env: { PATH: process.env.PATH, AWS_REGION: "ap-northeast-2", ...env },
+      encoding: "utf8",
+    });
+  }
+
   it("are bundled into ESM with source maps, which loads in Node and exports handler", () => {
     for (const fn of allFunctions()) {
-      const { Code, Environment } = resourceOf<FunctionProperties>(fn).Properties;
-      const assetDirectory = join(app.outdir, `asset.${Code.S3Key.replace(/\.zip$/, "")}`);
-      expect(existsSync(join(assetDirectory, "index.mjs.map")), assetDirectory).toBe(true);
-      // Settings are read at module load: placeholders stand in for the values known at deploy time.
-      const env = Object.fromEntries(
-        Object.entries(Environment.Variables).map(([name, value]) => [
-          name,
-          typeof value === "string" ? value : `placeholder-${name}`,
-        ]),
-      );
-      const bundle = JSON.stringify(join(assetDirectory, "index.mjs"));
-      const loaded = spawnSync(
-        process.execPath,
-        ["--input-type=module", "-e", `const { handler } = await import(${bundle}); console.log(typeof handler);`],
-        { env: { PATH: process.env.PATH, AWS_REGION: "ap-northeast-2", ...env }, encoding: "utf8" },
-      );
+      expect(existsSync(join(bundleOf(fn).assetDirectory, "index.mjs.map")), fn.node.path).toBe(true);
+      const loaded = runWithBundle(fn, "const { handler } = await import(bundle); console.log(typeof handler);");
       // Node echoes the failing (minified, megabyte-long) source line: keep only the error itself.
       const errors = loaded.stderr.split("\n").filter((line) => /^\w*Error\b/.test(line));
       expect({ errors, stdout: loaded.stdout.trim() }, fn.node.path).toEqual({ errors: [], stdout: "function" });
+    }
+  });
+
+  it("log an error's stack in terms of the TypeScript sources, from the map beside the bundle", () => {
+    // The line where a processor reads a record's envelope: a record that is none fails there.
+    const processorSource = readFileSync(new URL("../../functions/sqs/envelope-processor.ts", import.meta.url), "utf8");
+    const parseLine = processorSource.split("\n").findIndex((line) => line.includes("parseEnvelope(record.body)")) + 1;
+    expect(parseLine).toBeGreaterThan(0);
+    for (const fn of processorsOf(stack)) {
+      const invoked = runWithBundle(
+        fn,
+        `const { handler } = await import(bundle);
+        const record = { messageId: "m-1", body: "not an envelope", attributes: { ApproximateReceiveCount: "1" } };
+        const context = { awsRequestId: "r-1", functionName: "f", getRemainingTimeInMillis: () => 10000 };
+        await handler({ Records: [record] }, context).catch(() => {});`,
+      );
+      const [logged] = `${invoked.stdout}${invoked.stderr}`
+        .split("\n")
+        .filter((line) => line.includes('"record failed'))
+        .map((line) => JSON.parse(line) as { error: { stack: string } });
+      expect(logged?.error.stack, fn.node.path).toMatch(
+        new RegExp(`\\(\\S*functions/sqs/envelope-processor\\.ts:${parseLine}:\\d+\\)`),
+      );
+      expect(logged?.error.stack, fn.node.path).not.toContain("index.mjs");
     }
   });
 });

@@ -4,6 +4,7 @@ import { rawForm, startTestPipeline, type TestPipeline } from "../support/pipeli
 
 const currentSecret = "current-secret-ABCDEFGHIJ0123";
 const previousSecret = "previous-secret-KLMNOPQRST4567";
+const koreanPrefix = "토비텍스트고객센터알림";
 const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 let pipeline: TestPipeline;
 let base: string;
@@ -19,7 +20,8 @@ beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
   pipeline = await startTestPipeline({
     settings: {
-      TOBETEXT_PREFIXES: "TOBE",
+      // A Korean prefix too, longer than any ToBeText sells: the log lines' worst case below.
+      TOBETEXT_PREFIXES: `TOBE,${koreanPrefix}`,
       TOBETEXT_NUMBERS: "",
       TOBETEXT_URL_SECRETS: `${currentSecret},${previousSecret}`,
       LOG_LEVEL: "info",
@@ -115,6 +117,118 @@ describe("logs", () => {
     for (const personal of ["7777", "77778888", "010-7777-8888", "아주 개인적인", "거절된 개인", "5555"]) {
       expect(logs).not.toContain(personal);
     }
+  });
+});
+
+describe("log lines: one per message and function, at most 400 bytes", () => {
+  type LogLine = Record<string, unknown> & { bytes: number };
+  /** The JSON log lines written so far (EMF documents aside), with their size in bytes. */
+  const logLines = (): LogLine[] =>
+    output
+      .join("")
+      .split("\n")
+      .filter((line) => line.startsWith("{") && !line.includes('"_aws"'))
+      .map((line) => ({ ...(JSON.parse(line) as Record<string, unknown>), bytes: Buffer.byteLength(line, "utf8") }));
+  /** A cold start's line says so as well: the bound holds for it too. */
+  const bytesOnColdStart = (line: LogLine) =>
+    line.bytes + (line.cold_start === true ? 0 : Buffer.byteLength(',"cold_start":true'));
+  const emfDocuments = () =>
+    output
+      .join("")
+      .split("\n")
+      .filter((line) => line.includes('"_aws"'));
+  /** Waits for the processor's line naming this arrival, then for anything else it might still write. */
+  async function processed(id: string) {
+    await pipeline.eventually(
+      async () => logLines().some((line) => line.arrivalId === id || line.rejectionId === id),
+      (done) => done,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  // The longest of everything a line shows: numbers of 16 digits (as long as libphonenumber takes;
+  // "00" for "+", which a form reads as a space), a text of 12,000 characters (its length in five
+  // digits: the route takes 32 KiB), a field undecodable, ids and codes at their limits.
+  const longNumber = "004915123456789012";
+  const undecodable = Buffer.from([0xff, 0xfe, 0x80]);
+  const longText = "안녕하세요 ".repeat(2000);
+
+  it.each([
+    ["an SMS with a Korean prefix and bytes undecodable in another field", `${koreanPrefix} ${longText}`],
+    ["an SMS with no known prefix, both flags", longText],
+  ])("%s", async (_label, body) => {
+    const response = await pipeline.post(
+      pipeline.stack.urls.inboundSms,
+      rawForm([
+        ["RecvNum", longNumber],
+        ["SendNum", longNumber],
+        ["Body", body],
+        ["Memo", undecodable],
+      ]),
+      formHeaders,
+    );
+    expect(response.status, response.text).toBe(200);
+    const arrivalId = String(response.result?.MsgId);
+    await processed(arrivalId);
+
+    const lines = logLines();
+    expect(lines.map(({ level, message }) => [level, message])).toEqual([
+      ["INFO", "inbound SMS queued"],
+      ["INFO", "inbound SMS stored"],
+    ]);
+    expect(lines[0]).toMatchObject({ arrivalId, flags: expect.arrayContaining(["UNDECODABLE_BYTES"]) });
+    for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
+    // Metrics: one document per invocation.
+    expect(emfDocuments()).toHaveLength(2);
+  });
+
+  it("a status callback with MsgId and CKey at their limit and an unknown ErrorCode", async () => {
+    const longest = "가".repeat(85);
+    const response = await pipeline.post(
+      pipeline.stack.urls.statusCallback,
+      rawForm([
+        ["MsgId", longest],
+        ["CKey", longest],
+        ["Status", "Failed"],
+        ["ErrorCode", "E".repeat(100)],
+        ["ErrorMsg", "실패 ".repeat(50)],
+        ["SendNum", longNumber],
+        ["RecvNum", longNumber],
+      ]),
+      formHeaders,
+    );
+    expect(response.status).toBe(200);
+    const arrivalId = String(response.result?.MsgId);
+    await processed(arrivalId);
+
+    const lines = logLines();
+    expect(lines.map(({ level, message }) => [level, message])).toEqual([
+      ["INFO", "status callback queued"],
+      ["INFO", "status callback stored"],
+    ]);
+    for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
+    expect(emfDocuments()).toHaveLength(2);
+  });
+
+  it("a rejected request: one warning where it is received, one line where it is kept", async () => {
+    const response = await pipeline.post(
+      pipeline.stack.urls.inboundSms,
+      rawForm([
+        ["RecvNum", longNumber],
+        ["SendNum", "not-a-number"],
+        ["Body", `${koreanPrefix} 거절`],
+      ]),
+      formHeaders,
+    );
+    expect(response.status).toBe(400);
+    const rejectionId = String(response.result?.MsgId);
+    await processed(rejectionId);
+
+    const lines = logLines();
+    expect(lines.map(({ level, message }) => [level, message])).toEqual([
+      ["WARN", "request rejected"],
+      ["INFO", "rejected request kept"],
+    ]);
+    for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
   });
 });
 

@@ -1,5 +1,8 @@
+import type { LogItem } from "@aws-lambda-powertools/logger";
+import type { UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
 import { describe, expect, it } from "vitest";
-import { describeText, maskPhone } from "../../functions/observability.ts";
+import { clip, LeanLogFormatter, maskPhone } from "../../functions/observability.ts";
+import { lambdaContext } from "../support/sqs.ts";
 
 const digitsOf = (value: string | undefined) => (value ?? "").replace(/\D/g, "");
 
@@ -41,22 +44,80 @@ describe("maskPhone", () => {
   });
 });
 
-describe("describeText", () => {
+describe("clip", () => {
+  const jsonBytes = (value: string) => Buffer.byteLength(JSON.stringify(value), "utf8") - 2;
+
   it.each([
-    ["TOBE hello", 10],
-    ["안녕하세요", 5],
-    ["", 0],
-  ])("gives only the length of %j", (text, length) => {
-    expect(describeText(text)).toEqual({ length });
+    ["0123456789abcdef0123456789abcdef", 40],
+    ["", 8],
+    ["안녕", 6],
+  ])("leaves %j, which fits in %d bytes, as it is", (value, maxBytes) => {
+    expect(clip(value, maxBytes)).toBe(value);
   });
 
-  it("does not carry the text itself", () => {
-    const described = describeText("secret 010-1234-5678");
-    expect(Object.keys(described)).toEqual(["length"]);
-    expect(JSON.stringify(described)).not.toContain("secret");
+  it.each([
+    ["ASCII", "x".repeat(256)],
+    ["Korean", "가".repeat(100)],
+    ["characters JSON escapes", '\u0001"'.repeat(60)],
+    ["astral characters and lone surrogates", "😀\ud800".repeat(40)],
+  ])("cuts %s to the byte budget, escapes included, marked with …", (_label, value) => {
+    for (const maxBytes of [8, 40, 48]) {
+      const clipped = clip(value, maxBytes);
+      expect(jsonBytes(clipped), `${maxBytes}`).toBeLessThanOrEqual(maxBytes);
+      expect(clipped.endsWith("…")).toBe(true);
+      expect(value.startsWith(clipped.slice(0, -1))).toBe(true);
+    }
   });
 
-  it("gives length 0 for undefined", () => {
-    expect(describeText(undefined)).toEqual({ length: 0 });
+  it("leaves undefined as it is", () => {
+    expect(clip(undefined, 8)).toBeUndefined();
+  });
+});
+
+describe("LeanLogFormatter", () => {
+  const context = lambdaContext("ToBeTextReceiver-prod-InboundSms");
+  const attributes = (coldStart: boolean): UnformattedAttributes => ({
+    logLevel: "INFO",
+    timestamp: new Date("2026-01-01T09:00:00.000Z"),
+    message: "inbound SMS queued",
+    serviceName: "ToBeTextReceiver-prod",
+    awsRegion: "ap-northeast-2",
+    sampleRateValue: 0,
+    xRayTraceId: "1-5759e988-bd862e3fe1be46a994272793",
+    lambdaContext: {
+      functionName: context.functionName,
+      functionVersion: context.functionVersion,
+      invokedFunctionArn: context.invokedFunctionArn,
+      memoryLimitInMB: context.memoryLimitInMB,
+      awsRequestId: context.awsRequestId,
+      coldStart,
+    },
+  });
+  const line = (item: LogItem) => {
+    item.prepareForPrint();
+    return item.getAttributes();
+  };
+
+  it("keeps the level, message, time and Lambda request id, then the keys added, and nothing per function", () => {
+    const formatted = line(new LeanLogFormatter().formatAttributes(attributes(false), { arrivalId: "a-1" }));
+    expect(formatted).toEqual({
+      level: "INFO",
+      message: "inbound SMS queued",
+      timestamp: "2026-01-01T09:00:00.000Z",
+      requestId: "aws-request-id",
+      arrivalId: "a-1",
+    });
+    expect(Object.keys(formatted)).toEqual(["level", "message", "timestamp", "requestId", "arrivalId"]);
+  });
+
+  it("says cold_start only on a cold start", () => {
+    expect(line(new LeanLogFormatter().formatAttributes(attributes(true), {}))).toMatchObject({ cold_start: true });
+  });
+
+  it("formats errors as Powertools does when there is no source map to apply", () => {
+    const error = new Error("outer", { cause: new TypeError("inner") });
+    const formatted = new LeanLogFormatter().formatError(error);
+    expect(formatted).toMatchObject({ name: "Error", message: "outer", stack: error.stack });
+    expect(formatted.cause).toMatchObject({ name: "TypeError", message: "inner" });
   });
 });
