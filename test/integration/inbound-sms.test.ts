@@ -269,7 +269,7 @@ describe("retries never double-count", () => {
     const record = await storedMessage(sender);
     const envelope = JSON.stringify(
       inboundSmsEnvelope({
-        deliveryId: String(response.result?.MsgId),
+        arrivalId: String(response.result?.MsgId),
         receivedAt: String(record.firstArrivalAt),
         sender,
         recipient: receivingNumber,
@@ -368,7 +368,9 @@ describe("the processor", () => {
   it("dead-letters a poison record while its batch-mates are stored", async () => {
     const sender = nextSender();
     const good = (text: string, deliveryId: string) =>
-      JSON.stringify(inboundSmsEnvelope({ deliveryId, sender, recipient: receivingNumber, prefix: "TOBE", text }));
+      JSON.stringify(
+        inboundSmsEnvelope({ arrivalId: deliveryId, sender, recipient: receivingNumber, prefix: "TOBE", text }),
+      );
     await pipeline.enqueue("inboundSms", [
       good("첫째", "a".repeat(32)),
       '{"kind":"inbound-sms","version":1,"delivery":{"deliveryId":"x"}}',

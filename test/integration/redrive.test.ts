@@ -141,7 +141,13 @@ describe("npm run redrive --local", () => {
 
   const sms = (deliveryId: string, text: string) =>
     JSON.stringify(
-      inboundSmsEnvelope({ deliveryId, sender: "01056785678", recipient: "01012341234", prefix: "DLQ", text }),
+      inboundSmsEnvelope({
+        arrivalId: deliveryId,
+        sender: "01056785678",
+        recipient: "01012341234",
+        prefix: "DLQ",
+        text,
+      }),
     );
 
   it("moves every dead letter back to its queue, where it is processed and stored; the dead-letter queues end empty", async () => {
@@ -158,7 +164,7 @@ describe("npm run redrive --local", () => {
     await pipeline.enqueueDeadLetters("statusCallbacks", [
       JSON.stringify(
         statusCallbackEnvelope({
-          deliveryId: "redrive-status",
+          arrivalId: "redrive-status",
           msgId: "redriven-1",
           status: "Success",
           errorCode: "200",
@@ -196,7 +202,7 @@ describe("npm run redrive --local", () => {
       await pipeline.enqueueDeadLetters("statusCallbacks", [
         JSON.stringify(
           statusCallbackEnvelope({
-            deliveryId: "cli-status",
+            arrivalId: "cli-status",
             msgId: "left-alone",
             status: "Success",
             errorCode: "200",
@@ -223,7 +229,7 @@ describe("npm run redrive --local", () => {
     await pipeline.enqueueDeadLetters(
       "statusCallbacks",
       ["stuck-1", "stuck-2"].map((id) =>
-        JSON.stringify(statusCallbackEnvelope({ deliveryId: id, msgId: id, status: "Success", errorCode: "200" })),
+        JSON.stringify(statusCallbackEnvelope({ arrivalId: id, msgId: id, status: "Success", errorCode: "200" })),
       ),
     );
     const before = await deadLetterCount("statusCallbacks");

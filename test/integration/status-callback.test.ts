@@ -130,7 +130,7 @@ describe("a delivery record per sent message", () => {
     // Queued straight onto the callback queue in one batch, newest first: the processor sees them out of order.
     const msgId = nextMsgId();
     const envelope = (deliveryId: string, receivedAt: string, errorCode: string, status: string) =>
-      JSON.stringify(statusCallbackEnvelope({ deliveryId, receivedAt, msgId, errorCode, status }));
+      JSON.stringify(statusCallbackEnvelope({ arrivalId: deliveryId, receivedAt, msgId, errorCode, status }));
     await pipeline.enqueue("statusCallbacks", [
       envelope("c3", "2026-01-01T00:20:00.000Z", "999", "Pending"),
       envelope("c2", "2026-01-01T00:10:00.000Z", "200", "Success"),
@@ -233,7 +233,7 @@ describe("the status processor", () => {
     await pipeline.enqueue("statusCallbacks", [
       '{"kind":"status-callback","version":1,"delivery":{"deliveryId":"poison"}}',
       JSON.stringify(
-        statusCallbackEnvelope({ deliveryId: `good-${good}`, msgId: good, status: "Success", errorCode: "200" }),
+        statusCallbackEnvelope({ arrivalId: `good-${good}`, msgId: good, status: "Success", errorCode: "200" }),
       ),
       // An inbound SMS has no place on the callback queue: it fails alone too.
       JSON.stringify({ kind: "inbound-sms", version: 1, delivery: {} }),

@@ -29,11 +29,9 @@ export function inboundSms(options: InboundSmsOptions): InboundSms {
   };
 }
 
-/** The arrival's id (answered as MsgId). `deliveryId` is its name before issue 9, still read here. */
-type ArrivalIdOption =
-  | { arrivalId: string }
-  | { /** @deprecated the arrival's id is `arrivalId` now */ deliveryId: string };
-const arrivalIdOf = (options: ArrivalIdOption) => ("arrivalId" in options ? options.arrivalId : options.deliveryId);
+/** The arrival's id (answered as MsgId). */
+type ArrivalIdOption = { arrivalId: string };
+const arrivalIdOf = (options: ArrivalIdOption) => options.arrivalId;
 
 export function inboundSmsEnvelope(
   options: InboundSmsOptions & ArrivalIdOption & { receivedAt?: string; fields?: Record<string, string> },
