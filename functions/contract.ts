@@ -21,7 +21,7 @@ export type SettingName = (typeof settingNames)[keyof typeof settingNames];
 export const settingDefaults: Record<SettingName, string> = {
   [settingNames.prefixes]: "",
   [settingNames.receivingNumbers]: "",
-  // ToBeText retries an unconfirmed delivery up to 3 times but does not say how far apart; the
+  // ToBeText sends an unconfirmed SMS again up to 3 times but does not say how far apart; the
   // only timing it documents is its 3-30 minute status cycle. One hour covers that cycle twice
   // over, and a merge is never lossy: the record counts every arrival. See README "Retries".
   [settingNames.dedupeWindowSeconds]: "3600",

@@ -38,10 +38,10 @@ export type WindowDecision =
   | { messageId: string; openWindow?: undefined };
 
 /**
- * Decides which message a delivery belongs to, given the windows its fingerprint has opened (every
- * one a late delivery may still need: see `keptWindows`): the message of the window it falls in, or
+ * Decides which message an arrival belongs to, given the windows its fingerprint has opened (every
+ * one a late arrival may still need: see `keptWindows`): the message of the window it falls in, or
  * of the window it precedes by at most one window length (out of order: a slow retry, a redrive);
- * else a new message, named after the delivery, that opens a window of its own.
+ * else a new message, named after the arrival, that opens a window of its own.
  */
 export function decideMessage(
   windows: readonly DedupeWindow[],
@@ -49,7 +49,7 @@ export function decideMessage(
   windowMs: number,
 ): WindowDecision {
   const arrivedMs = Date.parse(arrival.receivedAt);
-  // The delivery that opened a window, seen again (SQS redelivers at least once).
+  // The arrival that opened a window, seen again (SQS redelivers at least once).
   const opened = windows.find((window) => window.messageId === arrival.arrivalId);
   if (opened) return { messageId: opened.messageId };
   const containing = windows.find(
@@ -77,7 +77,7 @@ export function decideMessage(
 export const maxKeptWindows = 500;
 
 /**
- * The windows worth keeping once a delivery has arrived: those a delivery still in the queues could
+ * The windows worth keeping once an arrival is processed: those an arrival still in the queues could
  * fall in. A queued request lives at most `lifetimeMs` after its arrival, so a window that ended
  * longer than that before this arrival can never be matched again.
  */
@@ -92,8 +92,8 @@ export function keptWindows(windows: readonly DedupeWindow[], arrivedAt: string,
 const byFirstArrival = (a: DedupeWindow, b: DedupeWindow) => a.firstArrivalAt.localeCompare(b.firstArrivalAt);
 
 /**
- * Counts a delivery on its message's record, creating the record with the first delivery seen.
- * Returns undefined when the record lists this delivery already. (A delivery counted long ago
+ * Counts an arrival on its message's record, creating the record with the first arrival seen.
+ * Returns undefined when the record lists this arrival already. (An arrival counted long ago
  * may have left the capped list; recordInboundArrival's marker catches those.)
  */
 export function countArrival(

@@ -25,7 +25,7 @@ export interface InboundMessagePorts extends ArrivalMarkers {
 
 export interface RecordedArrival {
   messageId: string;
-  /** False when this delivery was already counted (an SQS redelivery). */
+  /** False when this arrival was already counted (an SQS redelivery). */
   counted: boolean;
   /** True when it was counted on a message that other deliveries had already made: a retry or repeat. */
   duplicate: boolean;
@@ -33,9 +33,9 @@ export interface RecordedArrival {
 }
 
 /**
- * Records one delivery of an inbound SMS exactly once: a delivery with the same sender,
+ * Records one arrival of an inbound SMS exactly once: an arrival with the same sender,
  * receiving number and Body as one that opened a dedupe window is counted on that message;
- * otherwise it starts a new message. Running it again for the same delivery changes nothing.
+ * otherwise it starts a new message. Running it again for the same arrival changes nothing.
  */
 export async function recordInboundArrival(
   arrival: InboundArrival,
