@@ -1,7 +1,14 @@
 /**
- * Cold-start proxy for each Lambda: the handler bundled as the CDK stack bundles it (esbuild,
- * ESM, minified), then loaded by a fresh Node process, five times; prints bundle size and the
- * median time to import it (settings read, SDK clients built), which Lambda pays on a cold start.
+ * Cold-start proxy for each Lambda, beside its floor: the handler bundled as the CDK stack bundles it
+ * (infra/bundling.ts: esbuild, ESM, minified), then loaded by a fresh Node process BENCH_COLD_RUNS
+ * times (default 11); bundle size and the median time to import it (settings read, SDK clients built),
+ * which Lambda pays on a cold start. The floors (floor/receive.ts: the SQS client alone, one send per
+ * request; floor/processor.ts: the DynamoDB client alone, one conditional PutItem per record) are
+ * bundled with the very same settings.
+ *
+ * Each is measured twice: as the bench always did (the bundle alone), and as deployed
+ * (infra/constructs/receiver-function.ts): with its source map beside it (sourcemap, without
+ * sourcesContent) and NODE_OPTIONS=--enable-source-maps, which makes Node read the map at load.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -10,56 +17,97 @@ import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { handlerBundling } from "../../infra/bundling.ts";
 import { consumers, queues, routes, tables, urlSecretSettings } from "../../infra/topology.ts";
+import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
+import { finish, median, progress } from "./part.ts";
+import type { ColdStartFigures } from "./results.ts";
 
-console.log("cold start: handler bundles loaded by a fresh Node process (5 runs each)");
+const runs = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const root = resolve(import.meta.dirname, "../..");
 const out = mkdtempSync(join(tmpdir(), "cold-start-"));
-const env = {
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   AWS_REGION: "ap-northeast-2",
   LOG_LEVEL: "silent",
   [urlSecretSettings.secrets]: "bench-secret-0123456789",
   ...Object.fromEntries(Object.values(queues).map((queue) => [queue.urlSetting, "https://sqs.example/1/q"])),
   ...Object.fromEntries(Object.values(tables).map((table) => [table.nameSetting, "table"])),
+  [floorQueueSetting]: "https://sqs.example/1/q",
+  [floorTableSetting]: "table",
 };
+delete env.NODE_OPTIONS;
 
-try {
-  const entries = {
-    ...Object.fromEntries(Object.entries(routes).map(([id, r]) => [id, r.entry])),
-    ...Object.fromEntries(Object.entries(consumers).map(([id, c]) => [id, c.entry])),
-  };
-  for (const [id, entry] of Object.entries(entries)) {
-    const outfile = join(out, `${id}.mjs`);
-    await build({
-      entryPoints: [resolve(root, entry)],
-      outfile,
-      bundle: true,
-      format: handlerBundling.format,
-      platform: "node",
-      target: "node24",
-      minify: handlerBundling.minify,
-      mainFields: [...handlerBundling.mainFields],
-      banner: { js: handlerBundling.banner },
-      logLevel: "silent",
-    });
-    const timings = Array.from({ length: 5 }, () =>
-      Number(
-        execFileSync(
-          process.execPath,
-          [
-            "--input-type=module",
-            "-e",
-            `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
-          ],
-          { env, encoding: "utf8" },
-        ),
+type Handler = ColdStartFigures["handlers"][number];
+type Measured = Handler["plain"];
+
+const floors = { floorReceive: "test/bench/floor/receive.ts", floorProcessor: "test/bench/floor/processor.ts" };
+const entries: { id: string; entry: string; floor: keyof typeof floors | "" }[] = [
+  ...Object.entries(routes).map(([id, route]) => ({ id, entry: route.entry, floor: "floorReceive" as const })),
+  ...Object.entries(consumers).map(([id, consumer]) => ({
+    id,
+    entry: consumer.entry,
+    floor: "floorProcessor" as const,
+  })),
+  ...Object.entries(floors).map(([id, entry]) => ({ id, entry, floor: "" as const })),
+];
+
+async function bundle(entry: string, outfile: string, sourceMaps: boolean) {
+  await build({
+    entryPoints: [resolve(root, entry)],
+    outfile,
+    bundle: true,
+    format: handlerBundling.format,
+    platform: "node",
+    target: "node24",
+    minify: handlerBundling.minify,
+    mainFields: [...handlerBundling.mainFields],
+    banner: { js: handlerBundling.banner },
+    ...(sourceMaps ? { sourcemap: true, sourcesContent: false } : {}),
+    logLevel: "silent",
+  });
+}
+
+function importTimes(outfile: string, sourceMaps: boolean): Measured["importMs"] {
+  const timings = Array.from({ length: runs }, () =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [
+          ...(sourceMaps ? ["--enable-source-maps"] : []),
+          "--input-type=module",
+          "-e",
+          `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+        ],
+        { env, encoding: "utf8" },
       ),
-    ).sort((a, b) => a - b);
-    const sizeKiB = statSync(outfile).size / 1024;
-    console.log(
-      `  ${id.padEnd(18)} bundle ${sizeKiB.toFixed(0).padStart(5)} KiB   import median ${timings[2]?.toFixed(1)} ms (min ${timings[0]?.toFixed(1)}, max ${timings[4]?.toFixed(1)})`,
-    );
+    ),
+  );
+  return { median: median(timings), min: Math.min(...timings), max: Math.max(...timings) };
+}
+
+progress(`cold start: ${entries.length} bundles, ${runs} fresh imports each, without and with source maps`);
+const handlers: Handler[] = [];
+try {
+  for (const { id, entry, floor } of entries) {
+    const plainFile = join(out, "plain", `${id}.mjs`);
+    const deployedFile = join(out, "deployed", `${id}.mjs`);
+    await bundle(entry, plainFile, false);
+    await bundle(entry, deployedFile, true);
+    // Alternated, so that whatever else the machine does weighs on both alike.
+    const plain = importTimes(plainFile, false);
+    const deployed = importTimes(deployedFile, true);
+    handlers.push({
+      id,
+      floor,
+      plain: { bundleBytes: statSync(plainFile).size, importMs: plain },
+      deployed: {
+        bundleBytes: statSync(deployedFile).size,
+        mapBytes: statSync(`${deployedFile}.map`).size,
+        importMs: deployed,
+      },
+    });
   }
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
+
+finish("cold start", { runs, handlers } satisfies ColdStartFigures);
