@@ -1,99 +1,113 @@
 /**
- * Cold-start proxy for each Lambda: the handler bundled as the CDK stack bundles it (esbuild,
- * ESM, minified, the source map beside it), then loaded by a fresh Node process, five times
- * (BENCH_IMPORTS changes it); prints bundle size and the median time to import it (settings read,
- * SDK clients built), which Lambda pays on a cold start. The same with `--enable-source-maps`,
- * which the functions no longer run with, shows what Node's own source-map support would add; and
- * the time the first logged error takes to read the map instead (functions/stack-traces.ts).
+ * Cold-start proxy for each Lambda, beside its floor: the handler bundled as the CDK stack bundles it
+ * (infra/bundling.ts: esbuild, ESM, minified), then loaded by a fresh Node process BENCH_COLD_RUNS
+ * times (default 11); bundle size and the median time to import it (settings read, SDK clients built),
+ * which Lambda pays on a cold start. The floors (floor/receive.ts: the SQS client alone, one send per
+ * request; floor/processor.ts: the DynamoDB client alone, one conditional PutItem per record) are
+ * bundled with the very same settings.
+ *
+ * Each is measured twice: the bundle alone, and as deployed (infra/constructs/receiver-function.ts):
+ * with its source map beside it (infra/bundling.ts), which Node does not read at load: the
+ * functions run without --enable-source-maps and read the map only when they log an error
+ * (functions/stack-traces.ts).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { handlerBundling } from "../../infra/bundling.ts";
 import { consumers, queues, routes, tables, urlSecretSettings } from "../../infra/topology.ts";
+import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
+import { finish, median, progress } from "./part.ts";
+import type { ColdStartFigures } from "./results.ts";
 
-const runs = Number(process.env.BENCH_IMPORTS ?? 5);
-console.log(`cold start: handler bundles loaded by a fresh Node process (${runs} runs each, median)`);
+const runs = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const root = resolve(import.meta.dirname, "../..");
 const out = mkdtempSync(join(tmpdir(), "cold-start-"));
-const env = {
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   AWS_REGION: "ap-northeast-2",
   LOG_LEVEL: "silent",
-  NODE_OPTIONS: "",
   [urlSecretSettings.secrets]: "bench-secret-0123456789",
   ...Object.fromEntries(Object.values(queues).map((queue) => [queue.urlSetting, "https://sqs.example/1/q"])),
   ...Object.fromEntries(Object.values(tables).map((table) => [table.nameSetting, "table"])),
+  [floorQueueSetting]: "https://sqs.example/1/q",
+  [floorTableSetting]: "table",
 };
+delete env.NODE_OPTIONS;
 
-/** A fresh process's output: one duration in ms. */
-const timed = (args: string[]) => Number(execFileSync(process.execPath, args, { env, encoding: "utf8" }));
+type Handler = ColdStartFigures["handlers"][number];
+type Measured = Handler["plain"];
 
-const median = (timings: number[]) => timings.sort((a, b) => a - b)[Math.floor(timings.length / 2)] ?? Number.NaN;
-
-const importScript = (outfile: string) => [
-  "--input-type=module",
-  "-e",
-  `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+const floors = { floorReceive: "test/bench/floor/receive.ts", floorProcessor: "test/bench/floor/processor.ts" };
+const entries: { id: string; entry: string; floor: keyof typeof floors | "" }[] = [
+  ...Object.entries(routes).map(([id, route]) => ({ id, entry: route.entry, floor: "floorReceive" as const })),
+  ...Object.entries(consumers).map(([id, consumer]) => ({
+    id,
+    entry: consumer.entry,
+    floor: "floorProcessor" as const,
+  })),
+  ...Object.entries(floors).map(([id, entry]) => ({ id, entry, floor: "" as const })),
 ];
 
-/** Import times without and with `--enable-source-maps`, run in turn so that a busy machine slows both alike. */
-function importTimes(outfile: string) {
-  const without: number[] = [];
-  const withFlag: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    without.push(timed(importScript(outfile)));
-    withFlag.push(timed(["--enable-source-maps", ...importScript(outfile)]));
-  }
-  return { without: median(without), withFlag: median(withFlag) };
+async function bundle(entry: string, outfile: string, sourceMaps: boolean) {
+  await build({
+    entryPoints: [resolve(root, entry)],
+    outfile,
+    bundle: true,
+    format: handlerBundling.format,
+    platform: "node",
+    target: "node24",
+    minify: handlerBundling.minify,
+    mainFields: [...handlerBundling.mainFields],
+    banner: { js: handlerBundling.banner },
+    ...(sourceMaps ? { sourcemap: handlerBundling.sourceMap, sourcesContent: handlerBundling.sourcesContent } : {}),
+    logLevel: "silent",
+  });
 }
 
-/** Reading the map for one frame of the bundle: what the first logged error of a process pays. */
-const firstMappedStack = (outfile: string) =>
-  median(
-    Array.from({ length: runs }, () =>
-      timed([
-        "--input-type=module",
-        "-e",
-        `const { sourceMappedStack } = await import(${JSON.stringify(pathToFileURL(resolve(root, "functions/stack-traces.ts")).href)});
-        const t = performance.now();
-        sourceMappedStack("Error: x\\n    at f (" + ${JSON.stringify(pathToFileURL(outfile).href)} + ":1:1000)");
-        console.log(performance.now() - t);`,
-      ]),
+function importTimes(outfile: string): Measured["importMs"] {
+  const timings = Array.from({ length: runs }, () =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+        ],
+        { env, encoding: "utf8" },
+      ),
     ),
   );
+  return { median: median(timings), min: Math.min(...timings), max: Math.max(...timings) };
+}
 
+progress(`cold start: ${entries.length} bundles, ${runs} fresh imports each, alone and as deployed (map beside)`);
+const handlers: Handler[] = [];
 try {
-  const entries = {
-    ...Object.fromEntries(Object.entries(routes).map(([id, r]) => [id, r.entry])),
-    ...Object.fromEntries(Object.entries(consumers).map(([id, c]) => [id, c.entry])),
-  };
-  for (const [id, entry] of Object.entries(entries)) {
-    const outfile = join(out, id, "index.mjs");
-    await build({
-      entryPoints: [resolve(root, entry)],
-      outfile,
-      bundle: true,
-      format: handlerBundling.format,
-      platform: "node",
-      target: "node24",
-      minify: handlerBundling.minify,
-      mainFields: [...handlerBundling.mainFields],
-      banner: { js: handlerBundling.banner },
-      sourcemap: handlerBundling.sourceMap,
-      sourcesContent: handlerBundling.sourcesContent,
-      logLevel: "silent",
+  for (const { id, entry, floor } of entries) {
+    const plainFile = join(out, "plain", `${id}.mjs`);
+    const deployedFile = join(out, "deployed", `${id}.mjs`);
+    await bundle(entry, plainFile, false);
+    await bundle(entry, deployedFile, true);
+    // Alternated, so that whatever else the machine does weighs on both alike.
+    const plain = importTimes(plainFile);
+    const deployed = importTimes(deployedFile);
+    handlers.push({
+      id,
+      floor,
+      plain: { bundleBytes: statSync(plainFile).size, importMs: plain },
+      deployed: {
+        bundleBytes: statSync(deployedFile).size,
+        mapBytes: statSync(`${deployedFile}.map`).size,
+        importMs: deployed,
+      },
     });
-    const kib = (file: string) => (statSync(file).size / 1024).toFixed(0).padStart(5);
-    const { without, withFlag } = importTimes(outfile);
-    console.log(
-      `  ${id.padEnd(18)} bundle ${kib(outfile)} KiB (map ${kib(`${outfile}.map`)} KiB)   import ${without.toFixed(1)} ms` +
-        ` (with --enable-source-maps ${withFlag.toFixed(1)} ms)   first mapped stack ${firstMappedStack(outfile).toFixed(1)} ms`,
-    );
   }
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
+
+finish("cold start", { runs, handlers } satisfies ColdStartFigures);

@@ -1,84 +1,60 @@
 /**
- * `npm run bench`: figures for the targets that matter to ToBeText, measured through the
- * whole local pipeline (HTTP front → receive handler → SQS → processor → DynamoDB).
+ * `npm run bench`: every figure beside its floor, measured in the same run; printed, and written to
+ * test/bench/figures.md (committed, so that a change in cost shows in review; BENCH_FIGURES=FILE
+ * writes elsewhere).
  *
- *   - acknowledgement latency: ToBeText retries what it cannot confirm, so the answer must be fast;
- *   - time until every message is stored, and stored once;
- *   - memory of the process running all of it.
+ * Each part runs in a Node process of its own (its settings, such as the log level, are read when
+ * the functions load), one after the other, and hands its figures back as JSON:
  *
- * It prints figures; it asserts nothing. BENCH_MESSAGES and BENCH_CONCURRENCY change the load.
+ *   throughput.ts      acknowledgement latency, throughput, memory (BENCH_MESSAGES, BENCH_CONCURRENCY)
+ *   pipeline-costs.ts  DynamoDB requests and capacity, SQS sends and logs per message, by scenario
+ *                      (BENCH_SCENARIO_MESSAGES, BENCH_BURST_GROUPS); item size after N arrivals
+ *   cpu.ts             CPU time per message of the receive function and the processor (BENCH_CPU_INVOCATIONS)
+ *   cold-start.ts      bundle size and import time, plain and as deployed (BENCH_COLD_RUNS)
+ *
+ * report.ts renders them, with the cost of a million SMS (cost-model.ts).
  */
-import { performance } from "node:perf_hooks";
-import { startTestPipeline } from "../support/pipeline.ts";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { progress } from "./part.ts";
+import { renderReport } from "./report.ts";
+import type { BenchFigures } from "./results.ts";
 
-process.env.LOG_LEVEL ??= "silent";
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+const parts = {
+  throughput: "throughput.ts",
+  pipeline: "pipeline-costs.ts",
+  cpu: "cpu.ts",
+  coldStart: "cold-start.ts",
+} as const;
 
-const messages = Number(process.env.BENCH_MESSAGES ?? 1000);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
-const retriesPerMessage = 1;
-
-// Throttling off: this measures the pipeline, not API Gateway's route limit.
-const pipeline = await startTestPipeline({
-  settings: { TOBETEXT_PREFIXES: "TOBE", TOBETEXT_NUMBERS: "" },
-  throttle: false,
-});
-const url = pipeline.stack.urls.inboundSms;
-const body = (index: number) =>
-  `RecvNum=821012341234&SendNum=0107${String(index).padStart(7, "0")}&Body=TOBE 벤치마크 메시지 ${index}`;
-
-const requests: number[] = [];
-for (let index = 0; index < messages; index++) {
-  for (let copy = 0; copy <= retriesPerMessage; copy++) requests.push(index);
+const figuresFile = resolve(process.env.BENCH_FIGURES ?? resolve(import.meta.dirname, "figures.md"));
+const work = mkdtempSync(join(tmpdir(), "bench-"));
+const figures: Partial<Record<keyof typeof parts, unknown>> = {};
+try {
+  for (const [id, file] of Object.entries(parts) as [keyof typeof parts, string][]) {
+    const output = join(work, `${id}.json`);
+    const { status, signal } = spawnSync(process.execPath, [resolve(import.meta.dirname, file), "--json", output], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    if (status !== 0) throw new Error(`bench part ${file} failed (${signal ?? `exit ${status}`})`);
+    figures[id] = JSON.parse(readFileSync(output, "utf8"));
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
 }
 
-const latencies: number[] = [];
-let failures = 0;
-const started = performance.now();
-let next = 0;
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    while (next < requests.length) {
-      const index = requests[next++] as number;
-      const sentAt = performance.now();
-      const response = await fetch(url, {
-        method: "POST",
-        body: body(index),
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-      });
-      await response.arrayBuffer();
-      latencies.push(performance.now() - sentAt);
-      if (response.status !== 200) failures++;
-    }
-  }),
-);
-const acknowledgedMs = performance.now() - started;
-
-const stored = await pipeline.eventually(
-  () => pipeline.scan("inboundMessages"),
-  (items) => items.reduce((sum, item) => sum + Number(item.deliveryCount), 0) >= requests.length,
-  300_000,
-);
-const storedMs = performance.now() - started;
-const memory = process.memoryUsage();
-await pipeline.stop();
-
-const sorted = [...latencies].sort((a, b) => a - b);
-const percentile = (p: number) =>
-  (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1);
-const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-
-console.log(
-  `inbound pipeline, ${stored.length} messages x ${retriesPerMessage + 1} deliveries, ${concurrency} concurrent (${pipeline.stack.dynamoDbTarget})`,
-);
-console.log(
-  `  acknowledgement latency ms: p50 ${percentile(50)}  p95 ${percentile(95)}  p99 ${percentile(99)}  max ${percentile(100)}`,
-);
-console.log(`  non-200 answers: ${failures}`);
-console.log(
-  `  acknowledged ${requests.length} requests in ${(acknowledgedMs / 1000).toFixed(1)} s (${((requests.length / acknowledgedMs) * 1000).toFixed(0)}/s)`,
-);
-console.log(
-  `  all stored in ${(storedMs / 1000).toFixed(1)} s; records ${stored.length} (expected ${messages}), deliveries counted ${stored.reduce((sum, item) => sum + Number(item.deliveryCount), 0)}`,
-);
-console.log(`  memory: rss ${mib(memory.rss)} MiB, heap used ${mib(memory.heapUsed)} MiB`);
+const settings = ["BENCH_MESSAGES", "BENCH_CONCURRENCY", "BENCH_SCENARIO_MESSAGES", "BENCH_BURST_GROUPS"]
+  .concat(["BENCH_CPU_INVOCATIONS", "BENCH_COLD_RUNS"])
+  .filter((name) => process.env[name] !== undefined)
+  .map((name) => `${name}=${process.env[name]}`);
+const report = renderReport(figures as unknown as BenchFigures, {
+  date: new Date().toISOString().slice(0, 10),
+  machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}`,
+  node: process.versions.node,
+  settings: settings.length > 0 ? `settings ${settings.join(", ")}` : "default settings",
+});
+writeFileSync(figuresFile, report);
+console.log(report);
+progress(`figures written to ${relative(process.cwd(), figuresFile)}`);
