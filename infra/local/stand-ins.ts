@@ -118,7 +118,8 @@ async function waitForDynamoDb(endpoint: string, timeoutMs = 60_000): Promise<vo
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on: one the system just gave out, closed again. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);

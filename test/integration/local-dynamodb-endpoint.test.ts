@@ -6,14 +6,13 @@
  * and `npm run records` reach it with the user's credentials and region, never replaced by the local ones.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { awsEndpointRegion } from "../../infra/local/dynamodb-access.ts";
-import { type RunningService, startDynamoDbLocal } from "../../infra/local/stand-ins.ts";
+import { freePort, type RunningService, startDynamoDbLocal } from "../../infra/local/stand-ins.ts";
 import { readLocalState } from "../../infra/local/state.ts";
 import { tables } from "../../infra/topology.ts";
 import { testUrlSecret } from "../support/pipeline.ts";
@@ -248,7 +247,7 @@ describe("npm start refuses, in one line, a DynamoDB it cannot use", () => {
   const dev = { accessKeyId: "DevKey", secretAccessKey: "dev-secret", region: "us-west-2" };
 
   it("an endpoint where nothing answers", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const dir = await localDir();
     const { code, errors } = await refused(environment(dir, dev, { DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` }));
     expect(code).toBe(1);
@@ -307,17 +306,3 @@ describe("AWS's DynamoDB endpoints", () => {
     expect(awsEndpointRegion("http://dynamodb:8000")).toBeUndefined();
   });
 });
-
-/** A port nothing listens on: one the system just gave out, closed again. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() =>
-        address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
