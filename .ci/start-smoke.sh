@@ -83,19 +83,23 @@ echo "$REDRIVE" | grep -q "^statusCallbacks: moved 0 message(s)"
 RECORDS=$(npm run --silent records -- --json)
 stop
 
-# npm run smoke against a deployment, without credentials: it must say so and stop (exit 2).
+# A tool run against a deployment without credentials must say so in one line and stop (exit 2).
+expect_no_credentials() {
+  local tool=$1 outputs=$2 said code
+  set +e
+  said=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+    AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
+    npm run --silent "$tool" -- --outputs "$outputs" 2>&1)
+  code=$?
+  set -e
+  echo "$said"
+  [ "$code" = 2 ] && echo "$said" | grep -q "needs AWS credentials" || { echo "$tool without credentials: exit $code"; exit 1; }
+}
+
 OUTPUTS=$(mktemp)
 echo '{"ToBeTextReceiver-ci":{"InboundSmsUrl":"https://example.invalid/inbound"}}' >"$OUTPUTS"
-set +e
-NO_CREDENTIALS=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-  AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
-  npm run --silent smoke -- --outputs "$OUTPUTS" 2>&1)
-CODE=$?
-set -e
-echo "$NO_CREDENTIALS"
-[ "$CODE" = 2 ] && echo "$NO_CREDENTIALS" | grep -q "needs AWS credentials" || { echo "smoke without credentials: exit $CODE"; exit 1; }
+expect_no_credentials smoke "$OUTPUTS"
 
-# npm run redrive against a deployment, without credentials: the same (exit 2, one line).
 cat >"$OUTPUTS" <<'JSON'
 {"ToBeTextReceiver-ci": {
   "InboundSmsDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:inbound-dlq",
@@ -103,14 +107,7 @@ cat >"$OUTPUTS" <<'JSON'
   "StatusCallbacksDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:status-dlq",
   "StatusCallbacksDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/status-dlq"}}
 JSON
-set +e
-NO_CREDENTIALS=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-  AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
-  npm run --silent redrive -- --outputs "$OUTPUTS" 2>&1)
-CODE=$?
-set -e
-echo "$NO_CREDENTIALS"
-[ "$CODE" = 2 ] && echo "$NO_CREDENTIALS" | grep -q "needs AWS credentials" || { echo "redrive without credentials: exit $CODE"; exit 1; }
+expect_no_credentials redrive "$OUTPUTS"
 
 # Records survive a restart.
 start

@@ -88,14 +88,20 @@ function processorFor<K extends "inbound-sms" | "status-callback">(handlers: Env
   return (...records: SQSRecord[]) => handler(sqsEvent(...records), lambdaContext("processor"));
 }
 
+/** A processor for both kinds that records the arrivals it is handed. */
+function recordingProcessor() {
+  const inbound: InboundArrival[] = [];
+  const callbacks: CallbackArrival[] = [];
+  const process = processorFor({
+    "inbound-sms": async (envelope) => void inbound.push(envelope.arrival),
+    "status-callback": async (envelope) => void callbacks.push(envelope.arrival),
+  });
+  return { process, inbound, callbacks };
+}
+
 describe("envelopeProcessor", () => {
   it("hands each envelope to the handler for its kind", async () => {
-    const inbound: InboundArrival[] = [];
-    const callbacks: CallbackArrival[] = [];
-    const process = processorFor({
-      "inbound-sms": async (envelope) => void inbound.push(envelope.arrival),
-      "status-callback": async (envelope) => void callbacks.push(envelope.arrival),
-    });
+    const { process, inbound, callbacks } = recordingProcessor();
 
     const response = await process(
       record("m1", callbackEnvelope("cb-1")),
@@ -269,12 +275,7 @@ describe("envelopeProcessor: envelopes written by the previous version", () => {
   // Receivers and processors of two versions overlap during a deploy, and a dead letter may be
   // redriven days later: version 1 bodies, exactly as queued, are still processed.
   it("hands version 1 inbound SMS and status callbacks to their handlers in the current shape", async () => {
-    const inbound: InboundArrival[] = [];
-    const callbacks: CallbackArrival[] = [];
-    const process = processorFor({
-      "inbound-sms": async (envelope) => void inbound.push(envelope.arrival),
-      "status-callback": async (envelope) => void callbacks.push(envelope.arrival),
-    });
+    const { process, inbound, callbacks } = recordingProcessor();
 
     const response = await process(
       record("sms", firstVersionBodies.inboundSms),
