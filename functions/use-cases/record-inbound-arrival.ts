@@ -1,83 +1,145 @@
 import type { InboundArrival } from "../domain/envelope.ts";
 import {
-  countArrival,
-  type DedupeWindow,
-  decideMessage,
+  type ArrivalWindow,
+  arrivalEntry,
+  candidateRecords,
+  contentOf,
+  firstRecordIdOf,
   type InboundMessageRecord,
   keptWindows,
+  type ListedWindow,
+  type MessageContent,
+  maxArrivalsPerRecord,
+  nextStepAfterRefusal,
+  takes,
+  windowAround,
 } from "../domain/inbound-message.ts";
 import { fingerprintOf } from "../domain/inbound-sms.ts";
-import { type ArrivalMarkers, dedupeStateLifetimeMs } from "./arrival-markers.ts";
+import { dedupeStateLifetimeMs } from "./arrival-markers.ts";
+
+/** One arrival to count on one record, and the record to make when there is none. */
+export interface ArrivalCount {
+  /** The arrival as the record lists it (arrivalEntry). */
+  entry: string;
+  receivedAt: string;
+  content: MessageContent;
+  window: ArrivalWindow;
+  /**
+   * Counts an arrival earlier than the record's first, moving the first back; otherwise the
+   * record's first arrival must be this one or earlier. Either way the record must take the
+   * arrival (window, room, not listed yet): else it is refused and returned as it stands.
+   */
+  movesFirstBack: boolean;
+  maxArrivals: number;
+}
+
+export type CountResult = { counted: true; record: InboundMessageRecord } | { counted: false; record: InboundMessageRecord };
+
+/** A fingerprint's windows other than the first, in the order they were opened, and the list's version. */
+export interface WindowList {
+  windows: ListedWindow[];
+  version: number;
+}
 
 /** What recording an arrival needs from storage; adapters/inbound-store.ts provides it. */
-export interface InboundMessagePorts extends ArrivalMarkers {
-  /** Changes the windows a fingerprint has opened; `keepUntil` says how long the new list must be kept. */
-  updateWindows(
-    fingerprint: string,
-    change: (windows: DedupeWindow[]) => DedupeWindow[] | undefined,
-    keepUntil: (windows: DedupeWindow[]) => Date,
-  ): Promise<void>;
-  updateMessage(
-    messageId: string,
-    change: (current: InboundMessageRecord | undefined) => InboundMessageRecord | undefined,
-  ): Promise<InboundMessageRecord | undefined>;
+export interface InboundMessagePorts {
+  /** One conditional write: counts the arrival, creating the record if there is none. */
+  countArrival(messageId: string, count: ArrivalCount): Promise<CountResult>;
+  readWindows(fingerprint: string): Promise<WindowList>;
+  /** Replaces the list if it is still at `expectedVersion`; false when another writer came first. */
+  writeWindows(fingerprint: string, next: WindowList, expectedVersion: number, keepUntil: Date): Promise<boolean>;
 }
 
 export interface RecordedArrival {
   messageId: string;
   /** False when this arrival was already counted (an SQS redelivery). */
   counted: boolean;
-  /** True when it was counted on a message that other deliveries had already made: a retry or repeat. */
+  /** True when it was counted on a message that other arrivals had already made: a retry or repeat. */
   duplicate: boolean;
-  record: InboundMessageRecord | undefined;
+  record: InboundMessageRecord;
+}
+
+export class ContentionError extends Error {
+  override name = "ContentionError";
 }
 
 /**
- * Records one arrival of an inbound SMS exactly once: an arrival with the same sender,
- * receiving number and Body as one that opened a dedupe window is counted on that message;
- * otherwise it starts a new message. Running it again for the same arrival changes nothing.
+ * Records one arrival of an inbound SMS exactly once: an arrival with the same sender, receiving
+ * number and Body as a record's arrivals, inside its window, is counted on that record; otherwise
+ * it makes a new one. Running it again for the same arrival changes nothing.
+ *
+ * Nearly every arrival is one conditional write: the first window of an SMS is a record named after
+ * its fingerprint. Only a repeat after that window closed (or beyond a full record) reads the
+ * fingerprint's list of later windows.
  */
 export async function recordInboundArrival(
-  arrival: InboundArrival,
+  received: InboundArrival,
   ports: InboundMessagePorts,
   dedupeWindowMs: number,
 ): Promise<RecordedArrival> {
+  // Windows compare times as ISO strings: one format for all.
+  const arrival = { ...received, receivedAt: new Date(Date.parse(received.receivedAt)).toISOString() };
   const fingerprint = fingerprintOf(arrival.sms);
-  const keepUntil = new Date(Date.parse(arrival.receivedAt) + dedupeWindowMs + dedupeStateLifetimeMs);
+  const attempt = countOn(ports, arrival, contentOf(arrival, fingerprint));
 
-  const assignment = await ports.findAssignment(arrival.arrivalId);
-  // Counted before: the marker says so even when the record no longer lists this arrival.
-  if (assignment?.counted) {
-    return { messageId: assignment.recordId, counted: false, duplicate: false, record: undefined };
+  const firstId = firstRecordIdOf(fingerprint);
+  const first = await attempt(firstId, windowAround(arrival.receivedAt, dedupeWindowMs));
+  if (first.outcome !== "elsewhere") return recorded(firstId, first);
+
+  for (let round = 1; round <= maxRounds; round++) {
+    const list = await ports.readWindows(fingerprint);
+    const candidates = candidateRecords(list.windows, arrival);
+    for (const candidate of candidates) {
+      const result = await attempt(candidate.messageId, candidate);
+      if (result.outcome !== "elsewhere") return recorded(candidate.messageId, result);
+    }
+    // Every record that takes it is full: a continuation shares their window; else a window of its own.
+    const fullWindow = takes(first.record, arrival.receivedAt) ? first.record : candidates[0];
+    const opened: ListedWindow = {
+      messageId: arrival.arrivalId,
+      ...windowOf(fullWindow ?? windowAround(arrival.receivedAt, dedupeWindowMs)),
+    };
+    const windows = keptWindows([...list.windows, opened], arrival.receivedAt, dedupeStateLifetimeMs);
+    const keepUntil = new Date(Math.max(...windows.map((window) => Date.parse(window.windowUntil))) + dedupeStateLifetimeMs);
+    if (await ports.writeWindows(fingerprint, { windows, version: list.version + 1 }, list.version, keepUntil)) {
+      const result = await attempt(opened.messageId, opened);
+      if (result.outcome !== "elsewhere") return recorded(opened.messageId, result);
+    }
   }
+  throw new ContentionError(`windows of one SMS kept changing under ${maxRounds} rounds`);
+}
 
-  let messageId = assignment?.recordId;
-  if (messageId === undefined) {
-    let decided = arrival.arrivalId;
-    await ports.updateWindows(
-      fingerprint,
-      (windows) => {
-        const decision = decideMessage(windows, arrival, dedupeWindowMs);
-        decided = decision.messageId;
-        return (
-          decision.openWindow &&
-          keptWindows([...windows, decision.openWindow], arrival.receivedAt, dedupeStateLifetimeMs)
-        );
-      },
-      (windows) =>
-        new Date(Math.max(...windows.map((window) => Date.parse(window.windowEndsAt))) + dedupeStateLifetimeMs),
-    );
-    messageId = decided;
-    await ports.rememberAssignment(arrival.arrivalId, { recordId: messageId, counted: false }, keepUntil);
-  }
+const maxRounds = 8;
 
-  let counted = false;
-  const assignedId = messageId;
-  const record = await ports.updateMessage(assignedId, (current) => {
-    const next = countArrival(current, arrival, assignedId, fingerprint);
-    counted = next !== undefined;
-    return next;
-  });
-  await ports.rememberAssignment(arrival.arrivalId, { recordId: messageId, counted: true }, keepUntil);
-  return { messageId, counted, duplicate: counted && (record?.deliveryCount ?? 0) > 1, record };
+const windowOf = ({ windowFrom, windowUntil }: ArrivalWindow): ArrivalWindow => ({ windowFrom, windowUntil });
+
+type Attempt = { outcome: "counted" | "already-counted" | "elsewhere"; record: InboundMessageRecord };
+
+/** Counts the arrival on one record, again while the record changes under it; "elsewhere" when it cannot take it. */
+function countOn(ports: InboundMessagePorts, arrival: InboundArrival, content: MessageContent) {
+  const entry = arrivalEntry(arrival);
+  return async (messageId: string, window: ArrivalWindow): Promise<Attempt> => {
+    let movesFirstBack = false;
+    for (let tries = 1; tries <= maxRounds; tries++) {
+      const result = await ports.countArrival(messageId, {
+        entry,
+        receivedAt: arrival.receivedAt,
+        content,
+        window: windowOf(window),
+        movesFirstBack,
+        maxArrivals: maxArrivalsPerRecord,
+      });
+      if (result.counted) return { outcome: "counted", record: result.record };
+      const next = nextStepAfterRefusal(result.record, arrival);
+      if (next === "counted") return { outcome: "already-counted", record: result.record };
+      if (next === "elsewhere") return { outcome: "elsewhere", record: result.record };
+      movesFirstBack = next === "moving-first-back";
+    }
+    throw new ContentionError(`record ${messageId} kept changing under ${maxRounds} tries`);
+  };
+}
+
+function recorded(messageId: string, attempt: Attempt): RecordedArrival {
+  const counted = attempt.outcome === "counted";
+  return { messageId, counted, duplicate: counted && attempt.record.deliveryCount > 1, record: attempt.record };
 }

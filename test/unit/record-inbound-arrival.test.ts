@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { InboundArrival } from "../../functions/domain/envelope.ts";
 import {
-  type DedupeWindow,
+  arrivalEntry,
+  firstRecordIdOf,
   type InboundMessageRecord,
-  maxListedDeliveries,
+  maxArrivalsPerRecord,
+  takes,
 } from "../../functions/domain/inbound-message.ts";
-import type { ArrivalAssignment } from "../../functions/use-cases/arrival-markers.ts";
-import { type InboundMessagePorts, recordInboundArrival } from "../../functions/use-cases/record-inbound-arrival.ts";
+import { fingerprintOf } from "../../functions/domain/inbound-sms.ts";
+import {
+  type InboundMessagePorts,
+  recordInboundArrival,
+  type WindowList,
+} from "../../functions/use-cases/record-inbound-arrival.ts";
 import { queues } from "../../infra/topology.ts";
 import { inboundSms } from "../support/envelopes.ts";
 
@@ -20,76 +26,108 @@ const arrival = (arrivalId: string, offsetMs: number, body = sms.fields.Body): I
   receivedAt: at(offsetMs),
   sms: { ...sms, fields: { ...sms.fields, Body: body ?? "" } },
 });
+const firstId = firstRecordIdOf(fingerprintOf(sms));
 
-/** The ports over plain maps: the use case's logic alone, storage semantics as DynamoDB's (last write wins). */
+/**
+ * The ports over plain maps, with the adapter's conditions (each call one atomic conditional
+ * write): the use case's logic alone. Counts the calls, as each is one DynamoDB request.
+ */
 function memoryPorts() {
-  const assignments = new Map<string, ArrivalAssignment>();
-  const windows = new Map<string, DedupeWindow[]>();
   const messages = new Map<string, InboundMessageRecord>();
-  /** How long each piece of dedupe state was asked to be kept. */
-  const keptUntil: { kind: "marker" | "windows"; until: Date }[] = [];
+  const windowLists = new Map<string, WindowList>();
+  const kept: Date[] = [];
+  const calls: string[] = [];
   const ports: InboundMessagePorts = {
-    findAssignment: async (arrivalId) => assignments.get(arrivalId),
-    rememberAssignment: async (arrivalId, assignment, keepUntil) => {
-      assignments.set(arrivalId, assignment);
-      keptUntil.push({ kind: "marker", until: keepUntil });
-    },
-    updateWindows: async (fingerprint, change, keepUntil) => {
-      const next = change(windows.get(fingerprint) ?? []);
-      if (next) {
-        windows.set(fingerprint, next);
-        keptUntil.push({ kind: "windows", until: keepUntil(next) });
+    countArrival: async (messageId, count) => {
+      calls.push("countArrival");
+      const current = messages.get(messageId);
+      if (current === undefined) {
+        const created: InboundMessageRecord = {
+          messageId,
+          ...count.content,
+          ...count.window,
+          firstArrivalAt: count.receivedAt,
+          deliveryCount: 1,
+          arrivals: [count.entry],
+        };
+        messages.set(messageId, created);
+        return { counted: true, record: structuredClone(created) };
       }
+      const taken =
+        takes(current, count.receivedAt) &&
+        !current.arrivals.includes(count.entry) &&
+        current.arrivals.length < count.maxArrivals &&
+        (count.movesFirstBack ? current.firstArrivalAt > count.receivedAt : current.firstArrivalAt <= count.receivedAt);
+      if (!taken) return { counted: false, record: structuredClone(current) };
+      const next = {
+        ...current,
+        deliveryCount: current.deliveryCount + 1,
+        arrivals: [...current.arrivals, count.entry].sort(),
+        ...(count.movesFirstBack ? { firstArrivalAt: count.receivedAt } : {}),
+      };
+      messages.set(messageId, next);
+      return { counted: true, record: structuredClone(next) };
     },
-    updateMessage: async (messageId, change) => {
-      const next = change(messages.get(messageId));
-      if (next) messages.set(messageId, next);
-      return messages.get(messageId);
+    readWindows: async (fingerprint) => {
+      calls.push("readWindows");
+      return structuredClone(windowLists.get(fingerprint) ?? { windows: [], version: 0 });
+    },
+    writeWindows: async (fingerprint, next, expectedVersion, keepUntil) => {
+      calls.push("writeWindows");
+      if ((windowLists.get(fingerprint)?.version ?? 0) !== expectedVersion) return false;
+      windowLists.set(fingerprint, structuredClone(next));
+      kept.push(keepUntil);
+      return true;
     },
   };
-  return { ports, messages, assignments, windows, keptUntil };
+  return { ports, messages, windowLists, kept, calls };
 }
 
 describe("recordInboundArrival", () => {
-  it("counts retries inside the window on the first message and opens a new one after it", async () => {
-    const { ports, messages } = memoryPorts();
+  it("counts a new SMS, its retries and a redelivery with one write each, on a record named after the SMS", async () => {
+    const { ports, messages, calls } = memoryPorts();
     const first = await recordInboundArrival(arrival("d1", 0), ports, windowMs);
     const retry = await recordInboundArrival(arrival("d2", 30_000), ports, windowMs);
-    const later = await recordInboundArrival(arrival("d3", windowMs + 1), ports, windowMs);
+    const redelivered = await recordInboundArrival(arrival("d2", 30_000), ports, windowMs);
 
-    expect(first).toMatchObject({ messageId: "d1", counted: true, duplicate: false });
-    expect(retry).toMatchObject({ messageId: "d1", counted: true, duplicate: true });
+    expect(first).toMatchObject({ messageId: firstId, counted: true, duplicate: false });
+    expect(retry).toMatchObject({ messageId: firstId, counted: true, duplicate: true });
+    expect(redelivered).toMatchObject({ messageId: firstId, counted: false, duplicate: false });
+    expect(calls).toEqual(["countArrival", "countArrival", "countArrival"]);
+    expect(messages.get(firstId)).toMatchObject({
+      deliveryCount: 2,
+      firstArrivalAt: at(0),
+      arrivals: [arrivalEntry({ arrivalId: "d1", receivedAt: at(0) }), arrivalEntry({ arrivalId: "d2", receivedAt: at(30_000) })],
+    });
+  });
+
+  it("opens a record named after the arrival for the same SMS after the window, and finds it for its retries", async () => {
+    const { ports, messages } = memoryPorts();
+    await recordInboundArrival(arrival("d1", 0), ports, windowMs);
+    const later = await recordInboundArrival(arrival("d3", windowMs + 1), ports, windowMs);
+    const laterRetry = await recordInboundArrival(arrival("d4", windowMs + 2), ports, windowMs);
+    const laterAgain = await recordInboundArrival(arrival("d4", windowMs + 2), ports, windowMs);
+
     expect(later).toMatchObject({ messageId: "d3", counted: true, duplicate: false });
-    expect(messages.get("d1")?.deliveryCount).toBe(2);
-    expect(messages.get("d3")?.deliveryCount).toBe(1);
+    expect(laterRetry).toMatchObject({ messageId: "d3", counted: true, duplicate: true });
+    expect(laterAgain).toMatchObject({ messageId: "d3", counted: false });
+    expect([...messages.values()].map((record) => record.deliveryCount)).toEqual([1, 2]);
   });
 
   it("keeps different bodies apart", async () => {
     const { ports, messages } = memoryPorts();
     await recordInboundArrival(arrival("d1", 0, "TOBE 네"), ports, windowMs);
     await recordInboundArrival(arrival("d2", 1, "TOBE 아니오"), ports, windowMs);
-    expect([...messages.keys()].sort()).toEqual(["d1", "d2"]);
+    expect(messages.size).toBe(2);
   });
 
-  it("changes nothing when the same delivery is processed again", async () => {
-    const { ports, messages } = memoryPorts();
-    await recordInboundArrival(arrival("d1", 0), ports, windowMs);
-    const again = await recordInboundArrival(arrival("d1", 0), ports, windowMs);
-    expect(again).toMatchObject({ messageId: "d1", counted: false, duplicate: false });
-    expect(messages.get("d1")?.deliveryCount).toBe(1);
-  });
-
-  it("does not count again a redelivery of a delivery that has left the record's capped list", async () => {
-    const { ports, messages } = memoryPorts();
-    const total = maxListedDeliveries + 5;
-    for (let index = 0; index < total; index++) {
-      await recordInboundArrival(arrival(`d${index}`, index), ports, windowMs);
-    }
-    expect(messages.get("d0")?.deliveries.some((listed) => listed.deliveryId === "d0")).toBe(false);
-
-    const again = await recordInboundArrival(arrival("d0", 0), ports, windowMs);
-    expect(again.counted).toBe(false);
-    expect(messages.get("d0")?.deliveryCount).toBe(total);
+  it("moves the first arrival back for a retry processed before the arrival it follows", async () => {
+    const { ports, messages, calls } = memoryPorts();
+    await recordInboundArrival(arrival("d2", 5_000), ports, windowMs);
+    const earlier = await recordInboundArrival(arrival("d1", 1_000), ports, windowMs);
+    expect(earlier).toMatchObject({ messageId: firstId, counted: true, duplicate: true });
+    expect(messages.get(firstId)).toMatchObject({ deliveryCount: 2, firstArrivalAt: at(1_000) });
+    expect(calls).toHaveLength(3);
   });
 
   it("counts a retry redriven after a genuine repeat opened a later window on its first message", async () => {
@@ -98,28 +136,70 @@ describe("recordInboundArrival", () => {
     await recordInboundArrival(arrival("repeat", 3 * windowMs), ports, windowMs);
     // The retry arrived a second after the first, was dead-lettered, and is redriven now.
     const redriven = await recordInboundArrival(arrival("retry", 1_000), ports, windowMs);
-    expect(redriven).toMatchObject({ messageId: "first", counted: true, duplicate: true });
-    expect(messages.get("first")?.deliveryCount).toBe(2);
+    expect(redriven).toMatchObject({ messageId: firstId, counted: true, duplicate: true });
+    expect(messages.get(firstId)?.deliveryCount).toBe(2);
     expect(messages.get("repeat")?.deliveryCount).toBe(1);
-    expect(messages.has("retry")).toBe(false);
   });
 
-  it("keeps windows and markers for as long as a dead letter can still be redriven", async () => {
-    const { ports, keptUntil } = memoryPorts();
+  describe("more arrivals of one SMS in one window than a record lists", () => {
+    const total = maxArrivalsPerRecord + 5;
+
+    async function flood() {
+      const memory = memoryPorts();
+      for (let index = 0; index < total; index++) {
+        await recordInboundArrival(arrival(`d${index}`, index), memory.ports, windowMs);
+      }
+      return memory;
+    }
+
+    it("go on to a continuation with the same window; the records stay bounded and count them all", async () => {
+      const { messages } = await flood();
+      const records = [...messages.values()];
+      expect(records.map((record) => record.deliveryCount)).toEqual([maxArrivalsPerRecord, 5]);
+      expect(records.map((record) => record.arrivals.length)).toEqual([maxArrivalsPerRecord, 5]);
+      expect(records[1]).toMatchObject({ windowFrom: records[0]?.windowFrom, windowUntil: records[0]?.windowUntil });
+    });
+
+    it.each([
+      ["on the full record", "d0", 0],
+      ["on the continuation", `d${total - 1}`, total - 1],
+    ])("are not counted again when redelivered, %s", async (_label, arrivalId, offset) => {
+      const { ports, messages } = await flood();
+      const again = await recordInboundArrival(arrival(arrivalId, offset), ports, windowMs);
+      expect(again.counted).toBe(false);
+      expect([...messages.values()].reduce((sum, record) => sum + record.deliveryCount, 0)).toBe(total);
+    });
+  });
+
+  it("counts an arrival whose earlier processing opened its window, then stopped before counting", async () => {
+    const { ports, messages, windowLists } = memoryPorts();
     await recordInboundArrival(arrival("d1", 0), ports, windowMs);
-    const { retentionDays, deadLetterRetentionDays } = queues.inboundSms;
-    const longestLife = t0 + (retentionDays + deadLetterRetentionDays) * 86_400_000;
-    expect(keptUntil.map((kept) => kept.kind).sort()).toEqual(["marker", "marker", "windows"]);
-    for (const kept of keptUntil) expect(kept.until.getTime()).toBeGreaterThan(longestLife + windowMs);
+    const fingerprint = fingerprintOf(sms);
+    // The window list was written, then the function died: the record was never made.
+    windowLists.set(fingerprint, {
+      windows: [{ messageId: "d9", windowFrom: at(4 * windowMs), windowUntil: at(6 * windowMs) }],
+      version: 1,
+    });
+    const recorded = await recordInboundArrival(arrival("d9", 5 * windowMs), ports, windowMs);
+    expect(recorded).toMatchObject({ messageId: "d9", counted: true, duplicate: false });
+    expect(messages.get("d9")?.deliveryCount).toBe(1);
+    expect(windowLists.get(fingerprint)?.windows).toHaveLength(1);
   });
 
-  it("counts a delivery whose earlier processing stopped after the assignment but before the count", async () => {
-    const { ports, messages, assignments } = memoryPorts();
-    // The marker was written, then the function died: the record was never touched.
-    assignments.set("d1", { recordId: "d1", counted: false });
-    const recorded = await recordInboundArrival(arrival("d1", 0), ports, windowMs);
-    expect(recorded.counted).toBe(true);
-    expect(messages.get("d1")?.deliveryCount).toBe(1);
-    expect(assignments.get("d1")).toEqual({ recordId: "d1", counted: true });
+  it("keeps the window list for as long as a dead letter can still be redriven", async () => {
+    const { ports, kept } = memoryPorts();
+    await recordInboundArrival(arrival("d1", 0), ports, windowMs);
+    await recordInboundArrival(arrival("d2", 5 * windowMs), ports, windowMs);
+    const { retentionDays, deadLetterRetentionDays } = queues.inboundSms;
+    const longestLife = t0 + 5 * windowMs + (retentionDays + deadLetterRetentionDays) * 86_400_000;
+    expect(kept).toHaveLength(1);
+    for (const until of kept) expect(until.getTime()).toBeGreaterThan(longestLife + windowMs);
+  });
+
+  it("counts 20 identical arrivals processed at once exactly once each", async () => {
+    const { ports, messages } = memoryPorts();
+    const offsets = Array.from({ length: 20 }, (_, index) => (index * 7) % 20);
+    await Promise.all(offsets.map((offset, index) => recordInboundArrival(arrival(`c${index}`, offset), ports, windowMs)));
+    expect(messages.get(firstId)).toMatchObject({ deliveryCount: 20, firstArrivalAt: at(0) });
   });
 });
