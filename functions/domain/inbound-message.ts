@@ -1,10 +1,8 @@
 import type { InboundArrival, InboundFlag } from "./envelope.ts";
-import { bodyOf } from "./inbound-sms.ts";
 
 /**
  * The stored record of one inbound SMS: every arrival of the same SMS (sender, receiving number
- * and Body) inside its dedupe window counts on it. The text is stored once, in `fields.Body`
- * (prefix and text as received); `textStart` says where the text begins (see `textOf`).
+ * and Body) inside its dedupe window counts on it.
  */
 export interface InboundMessageRecord extends MessageContent, ArrivalWindow {
   messageId: string;
@@ -22,8 +20,8 @@ export interface MessageContent {
   recipient: string;
   recipientAsSent: string;
   prefix: string;
-  /** Where the text begins in Body: the prefix and the spaces after it come before. */
-  textStart: number;
+  /** The message without its prefix; `fields.Body` holds Body as received (prefix and text). */
+  text: string;
   /** Every field as received, Body included. */
   fields: Record<string, string>;
   undecodableFields?: Record<string, string>;
@@ -47,7 +45,7 @@ export interface ArrivalWindow {
 /**
  * Bounds a record whatever a flood of one SMS does (DynamoDB items stop at 400 KB): the record
  * lists every arrival it counts, so it takes at most this many; more arrivals of the same SMS in
- * the same window go on to a record of their own with the same window (`continuationOf`).
+ * the same window go on to a record of their own with the same window (a continuation).
  * ToBeText itself sends an SMS at most 4 times.
  */
 export const maxArrivalsPerRecord = 100;
@@ -55,10 +53,6 @@ export const maxArrivalsPerRecord = 100;
 /** An arrival as a record lists it: its time first, so that the list sorts by time. */
 export const arrivalEntry = (arrival: Pick<InboundArrival, "arrivalId" | "receivedAt">): string =>
   `${arrival.receivedAt} ${arrival.arrivalId}`;
-
-/** The message without its prefix. */
-export const textOf = (record: Pick<MessageContent, "fields" | "textStart">): string =>
-  bodyOf(record).slice(record.textStart);
 
 /** The latest arrival's time: the last entry of the sorted list. */
 export const lastArrivalOf = (record: Pick<InboundMessageRecord, "arrivals">): string | undefined =>
@@ -79,8 +73,7 @@ export function contentOf(arrival: InboundArrival, fingerprint: string): Message
     recipient: sms.recipient.e164,
     recipientAsSent: sms.recipient.asSent,
     prefix: sms.prefix,
-    // The text is Body's end (message-prefix.ts splitBody).
-    textStart: bodyOf(sms).length - sms.text.length,
+    text: sms.text,
     fields: sms.fields,
     ...(Object.keys(sms.undecodable).length > 0 ? { undecodableFields: sms.undecodable } : {}),
     charset: sms.charset,

@@ -16,6 +16,9 @@ import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
+import { firstRecordIdOf } from "../../functions/domain/inbound-message.ts";
+import { fingerprintOf } from "../../functions/domain/inbound-sms.ts";
+import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
 import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
@@ -49,10 +52,13 @@ report("inbound SMS answered", sms.status === 200, `${sms.status} ${sms.text}`);
 if (sms.status === 400 && sms.text.includes("<ErrorCode>2004</ErrorCode>")) {
   console.log("  (the stack accepts only its TOBETEXT_NUMBERS: pass one with --recipient)");
 }
-const msgId = /<MsgId>([0-9a-f]{32})<\/MsgId>/.exec(sms.text)?.[1];
-if (sms.status === 200 && msgId) {
-  const stored = await readBack(target.inboundTable, { messageId: msgId });
-  report("inbound SMS stored", stored?.fields?.Body === smsBody, stored ? `record ${msgId}` : "no record");
+const sender = parsePhoneNumber(options.sender);
+const recipient = parsePhoneNumber(options.recipient);
+if (sms.status === 200 && sender && recipient) {
+  // A new SMS is stored under a name made from its sender, receiving number and Body.
+  const messageId = firstRecordIdOf(fingerprintOf({ sender, recipient, fields: { Body: smsBody } }));
+  const stored = await readBack(target.inboundTable, { messageId });
+  report("inbound SMS stored", stored?.fields?.Body === smsBody, stored ? `record ${messageId}` : "no record");
 }
 
 const callbackMsgId = `smoke-${id}`;

@@ -42,7 +42,10 @@ it("counts a repeat inside the window as a retry, and the same text after it as 
   const byFirstArrival = records.sort((a, b) => String(a.firstArrivalAt).localeCompare(String(b.firstArrivalAt)));
   expect(byFirstArrival.map((record) => record.deliveryCount)).toEqual([2, 1]);
   const [retried, fresh] = byFirstArrival;
-  // A message is named after whichever of its deliveries the processor met first.
-  expect([first.result?.MsgId, retry.result?.MsgId]).toContain(retried?.messageId);
+  // An SMS's first window is named after the SMS; a later window after the arrival that opened it.
+  expect(retried?.messageId).toBe(String(retried?.fingerprint).slice(0, 32));
   expect(fresh?.messageId).toBe(later.result?.MsgId);
+  expect([...(retried?.arrivals as Set<string>)].map((entry) => entry.split(" ")[1]).sort()).toEqual(
+    [first.result?.MsgId, retry.result?.MsgId].sort(),
+  );
 });

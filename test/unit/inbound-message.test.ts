@@ -13,7 +13,6 @@ import {
   maxListedWindows,
   nextStepAfterRefusal,
   takes,
-  textOf,
   windowAround,
 } from "../../functions/domain/inbound-message.ts";
 import { inboundSms } from "../support/envelopes.ts";
@@ -43,30 +42,21 @@ describe("windowAround and takes", () => {
   });
 });
 
-describe("contentOf and textOf", () => {
-  it("keeps the text once, in Body, with where it starts", () => {
-    const content = contentOf(arrival("d1", at(0)), "fp");
-    expect(content).toEqual({
+describe("contentOf", () => {
+  it("takes a record's content from the arrival that makes it", () => {
+    expect(contentOf(arrival("d1", at(0)), "fp")).toEqual({
       sender: "+821012345678",
       senderAsSent: "010-1234-5678",
       recipient: "+821098765432",
       recipientAsSent: "821098765432",
       prefix: "TOBE",
-      textStart: "TOBE ".length,
+      text: "hi",
       fields: sms.fields,
       charset: "utf-8",
       bodyFormat: "form-urlencoded",
       flags: [],
       fingerprint: "fp",
     });
-    expect(textOf(content)).toBe("hi");
-  });
-
-  it("reads the text of a Body sent under another case, and of a Body with no known prefix", () => {
-    const lowerCase: InboundSms = { ...sms, fields: { body: "tobe   네 네" }, prefix: "TOBE", text: "네 네" };
-    expect(textOf(contentOf(arrival("d1", at(0), lowerCase), "fp"))).toBe("네 네");
-    const unknown: InboundSms = { ...sms, fields: { Body: "HELLO there" }, prefix: "", text: "HELLO there" };
-    expect(contentOf(arrival("d1", at(0), unknown), "fp").textStart).toBe(0);
   });
 
   it("keeps undecodable fields only when there are some", () => {
