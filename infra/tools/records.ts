@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateQuery, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { lastArrivalOf } from "../../functions/domain/inbound-message.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
 import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
@@ -50,7 +51,7 @@ const items = (await readItems()).slice(0, limit);
 if (options.json) {
   for (const item of items) {
     const { revision: _revision, ...record } = item;
-    process.stdout.write(`${JSON.stringify(record)}\n`);
+    process.stdout.write(`${JSON.stringify(record, setsAsLists)}\n`);
   }
 } else if (items.length === 0) {
   console.log(`no records in ${tableName}`);
@@ -157,7 +158,11 @@ function printTable(rows: Item[]): void {
           ["prefix", (item: Item) => String(item.prefix)],
           ["text", (item: Item) => clip(String(item.text), 40)],
           ["deliveries", (item: Item) => String(item.deliveryCount)],
-          ["last arrival", (item: Item) => String(item.lastArrivalAt)],
+          [
+            "last arrival",
+            (item: Item) =>
+              String(lastArrivalOf({ arrivals: [...((item.arrivals as Set<string>) ?? [])] }) ?? item.lastArrivalAt),
+          ],
           ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
         ];
   const cells = rows.map((row) => columns.map(([, read]) => (read as (item: Item) => string)(row)));
@@ -174,6 +179,11 @@ function printTable(rows: Item[]): void {
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of cells) console.log(line(row));
   console.log(`\n${rows.length} record(s) in ${tableName}`);
+}
+
+/** DynamoDB string sets (an inbound record's arrivals) as sorted lists. */
+function setsAsLists(_key: string, value: unknown): unknown {
+  return value instanceof Set ? [...value].sort() : value;
 }
 
 function clip(text: string, max: number): string {

@@ -169,6 +169,9 @@ describe("npm start with DYNAMODB_ENDPOINT", () => {
     expect(stored).toMatchObject({ text: "TEST at the endpoint", sender: "+821056785678", deliveryCount: 1 });
     const printed = await records(environment(firstDir, dev));
     expect(printed).toMatchObject([{ messageId: stored?.messageId, text: "TEST at the endpoint" }]);
+    // The arrivals set as a list, one "<time> <id>" an arrival.
+    expect(printed[0]?.arrivals).toEqual([...(stored?.arrivals as Set<string>)]);
+    expect(printed[0]?.arrivals).toHaveLength(1);
     // npm run smoke -- --local reads back from the same tables, the same way.
     const smoke = runNode(["infra/tools/smoke.ts", "--local"], environment(firstDir, dev));
     expect(await smoke.exited, [...smoke.output, ...smoke.errors].join("\n")).toBe(0);
