@@ -98,7 +98,7 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
   add(
     "# Benchmark figures",
     [
-      `Written by \`npm run bench\` (test/bench/run.ts) on ${run.date}: ${run.machine}, Node ${run.node}, DynamoDB stand-in ${pipeline.dynamoDbTarget}; ${run.settings}.`,
+      `Written by \`npm run bench\` (test/bench/run.ts) on ${run.date}: ${run.machine}, Node ${run.node}; DynamoDB stand-in ${pipeline.dynamoDbTarget} for the costs per message, ${throughput.dynamoDbTarget} for throughput; ${run.settings}.`,
       "Every figure stands beside its **floor**, measured in the same run: the same AWS parts doing the least",
       "possible work (one conditional PutItem per arrival of the same item, in a table without indexes; one",
       "SendMessage; one log line), and the ratio ours / floor. Counts (requests, capacity units, bytes) depend",

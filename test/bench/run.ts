@@ -8,7 +8,9 @@
  *
  *   throughput.ts      acknowledgement latency, throughput, memory (BENCH_MESSAGES, BENCH_CONCURRENCY)
  *   pipeline-costs.ts  DynamoDB requests and capacity, SQS sends and logs per message, by scenario
- *                      (BENCH_SCENARIO_MESSAGES, BENCH_BURST_GROUPS); item size after N arrivals
+ *                      (BENCH_SCENARIO_MESSAGES, BENCH_BURST_GROUPS); item size after N arrivals. On
+ *                      DynamoDB Local unless DYNAMODB_TARGET says otherwise: like DynamoDB, it sizes
+ *                      items in UTF-8 bytes and returns the item that refused a conditional write.
  *   cpu.ts             CPU time per message of the receive function and the processor (BENCH_CPU_INVOCATIONS)
  *   cold-start.ts      bundle size and import time, plain and as deployed (BENCH_COLD_RUNS)
  *
@@ -37,6 +39,7 @@ try {
     const output = join(work, `${id}.json`);
     const { status, signal } = spawnSync(process.execPath, [resolve(import.meta.dirname, file), "--json", output], {
       stdio: ["ignore", "inherit", "inherit"],
+      env: id === "pipeline" ? { DYNAMODB_TARGET: "dynamodb-local", ...process.env } : process.env,
     });
     if (status !== 0) throw new Error(`bench part ${file} failed (${signal ?? `exit ${status}`})`);
     figures[id] = JSON.parse(readFileSync(output, "utf8"));
