@@ -103,5 +103,4 @@ async function alreadyCounted(
   return marker?.counted === true && marker.recordId === current.recordId;
 }
 
-const keepMarkerUntil = (callback: ListedCallback) =>
-  new Date(Date.parse(callback.arrivedAt) + dedupeStateLifetimeMs);
+const keepMarkerUntil = (callback: ListedCallback) => new Date(Date.parse(callback.arrivedAt) + dedupeStateLifetimeMs);

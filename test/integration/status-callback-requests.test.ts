@@ -8,6 +8,7 @@ import type { CallbackArrival } from "../../functions/domain/envelope.ts";
 import { type RecordedCallback, recordStatusCallback } from "../../functions/use-cases/record-status-callback.ts";
 import { statusCallbackEnvelope } from "../support/envelopes.ts";
 import { startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { shuffled } from "../support/shuffled.ts";
 
 let pipeline: TestPipeline;
 let record: (arrival: CallbackArrival) => Promise<RecordedCallback>;
@@ -48,15 +49,15 @@ const nextMsgId = () => `requests-${++msgSeq}`;
 const t0 = Date.parse("2026-01-01T09:00:00.000Z");
 
 function callback(msgId: string, arrivalId: string, minutes: number, status = "Success"): CallbackArrival {
-  const { arrival } = statusCallbackEnvelope({
+  const envelope = statusCallbackEnvelope({
     arrivalId,
     msgId,
     status,
     errorCode: status === "Success" ? "200" : "999",
     receivedAt: new Date(t0 + minutes * 60_000).toISOString(),
   });
-  if (!("callback" in arrival)) throw new Error("a status-callback envelope carries a callback");
-  return arrival;
+  if (envelope.kind !== "status-callback") throw new Error("statusCallbackEnvelope makes status-callback envelopes");
+  return envelope.arrival;
 }
 
 /** The requests one recording makes. */
@@ -73,18 +74,6 @@ async function inLanes<T>(items: T[], lanes: number, work: (item: T) => Promise<
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
   };
   await Promise.all(Array.from({ length: lanes }, lane));
-}
-
-/** A fixed shuffle (a linear congruential generator), so that a failure repeats. */
-function shuffled<T>(items: T[], seed = 7): T[] {
-  const result = [...items];
-  let state = seed;
-  for (let index = result.length - 1; index > 0; index--) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const other = state % (index + 1);
-    [result[index], result[other]] = [result[other] as T, result[index] as T];
-  }
-  return result;
 }
 
 const reportOf = async (msgId: string) =>
@@ -157,9 +146,7 @@ describe("a record with more callbacks than it lists", () => {
   it("a new callback later than every listed one reads no marker; it marks the one it pushes out", async () => {
     const msgId = nextMsgId();
     await recordMany(msgId, maxListedCallbacks + 1);
-    const { recorded, requests } = await requestsOf(
-      callback(msgId, `${msgId}-new`, maxListedCallbacks + 1, "Sending"),
-    );
+    const { recorded, requests } = await requestsOf(callback(msgId, `${msgId}-new`, maxListedCallbacks + 1, "Sending"));
     expect(recorded.counted).toBe(true);
     expect(requests).toEqual(["GetItem deliveryReports", "PutItem dedupe", "PutItem deliveryReports"]);
     expect((await markersOf(msgId)).map((marker) => marker.key).sort()).toEqual([
@@ -203,7 +190,7 @@ describe("a record with more callbacks than it lists", () => {
     const redelivered = Array.from({ length: 10 }, (_, index) =>
       callback(msgId, `${msgId}-${index}`, index, "Sending"),
     );
-    await inLanes(shuffled([...fresh, ...fresh, ...redelivered]), 5, record);
+    await inLanes(shuffled([...fresh, ...fresh, ...redelivered], 7), 5, record);
     const report = await reportOf(msgId);
     expect(report?.callbackCount).toBe(maxListedCallbacks - 5 + 30);
     expect(report?.callbacks).toHaveLength(maxListedCallbacks);
