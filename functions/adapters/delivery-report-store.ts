@@ -1,7 +1,6 @@
-import type { DeliveryReport } from "../domain/delivery-report.ts";
-import type { DeliveryReportPorts } from "../use-cases/record-status-callback.ts";
+import type { DeliveryReportPorts, StoredDeliveryReport } from "../use-cases/record-status-callback.ts";
 import { arrivalMarkers } from "./arrival-markers.ts";
-import { updateItem } from "./dynamodb.ts";
+import { updateItemAsync } from "./dynamodb.ts";
 
 export interface DeliveryReportTables {
   deliveryReports: string;
@@ -12,6 +11,7 @@ export interface DeliveryReportTables {
 export function deliveryReportStore(tables: DeliveryReportTables): DeliveryReportPorts {
   return {
     ...arrivalMarkers(tables.dedupe),
-    updateReport: (recordId, change) => updateItem<DeliveryReport>(tables.deliveryReports, { recordId }, change),
+    updateReport: (recordId, change) =>
+      updateItemAsync<StoredDeliveryReport>(tables.deliveryReports, { recordId }, change),
   };
 }

@@ -29,12 +29,27 @@ export async function updateItem<T extends object>(
   change: (current: T | undefined) => T | undefined,
   maxAttempts = 12,
 ): Promise<T | undefined> {
+  return updateItemAsync(tableName, key, async (current: T | undefined) => change(current), maxAttempts);
+}
+
+/**
+ * updateItem for a change that needs storage of its own between the read and the conditional
+ * put (it may read or write other items): the same optimistic locking, `change` awaited. Whatever
+ * `change` writes must stay true if the put then loses to a concurrent writer, since `change`
+ * runs again on the fresher item.
+ */
+export async function updateItemAsync<T extends object>(
+  tableName: string,
+  key: Record<string, string>,
+  change: (current: T | undefined) => Promise<T | undefined>,
+  maxAttempts = 12,
+): Promise<T | undefined> {
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
     );
     const { [revisionAttribute]: revision, ...current } = Item ?? {};
-    const next = change(Item === undefined ? undefined : (current as T));
+    const next = await change(Item === undefined ? undefined : (current as T));
     if (next === undefined) return Item === undefined ? undefined : (current as T);
     try {
       await documentClient.send(

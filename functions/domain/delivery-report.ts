@@ -39,7 +39,12 @@ export interface DeliveryReport {
   lastCallbackAt: string;
   flags: ReportFlag[];
   /** The latest callbacks' arrival ids, as `deliveryId` (stored name), at most `maxListedCallbacks`. */
-  callbacks: { deliveryId: string; arrivedAt: string }[];
+  callbacks: ListedCallback[];
+}
+
+export interface ListedCallback {
+  deliveryId: string;
+  arrivedAt: string;
 }
 
 export const maxListedCallbacks = 100;
@@ -49,6 +54,13 @@ export const maxListedCallbacks = 100;
  * body the route limits. Final results are listed first, so the current result always is.
  */
 export const maxListedResults = 8;
+
+/**
+ * The order callbacks are listed in: by arrival, ties by arrival id. A record lists the last
+ * `maxListedCallbacks` of every callback it counted in this order.
+ */
+export const listingOrder = (a: ListedCallback, b: ListedCallback) =>
+  a.arrivedAt.localeCompare(b.arrivedAt) || a.deliveryId.localeCompare(b.deliveryId);
 
 const isFinal = (outcome: Outcome) => outcome !== "unknown";
 const sameResult = (entry: ReportedResult, callback: StatusCallback) =>
@@ -73,7 +85,7 @@ export function countCallback(
   const chosen = currentResult(history);
   const finalOutcomes = new Set(history.filter((entry) => isFinal(entry.outcome)).map((entry) => entry.outcome));
   const callbacks = [...(current?.callbacks ?? []), { deliveryId: arrival.arrivalId, arrivedAt: receivedAt }]
-    .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.deliveryId.localeCompare(b.deliveryId))
+    .sort(listingOrder)
     .slice(-maxListedCallbacks);
   return {
     recordId,

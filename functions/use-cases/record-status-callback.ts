@@ -1,20 +1,41 @@
-import { countCallback, type DeliveryReport } from "../domain/delivery-report.ts";
+import {
+  countCallback,
+  type DeliveryReport,
+  type ListedCallback,
+  listingOrder,
+  maxListedCallbacks,
+} from "../domain/delivery-report.ts";
 import type { CallbackArrival } from "../domain/envelope.ts";
 import { deliveryRecordIdOf } from "../domain/status-callback.ts";
 import { type ArrivalMarkers, dedupeStateLifetimeMs } from "./arrival-markers.ts";
 
+/** A delivery record as stored: the report, and what recognising a redelivery needs beyond it. */
+export interface StoredDeliveryReport extends DeliveryReport {
+  /**
+   * Callbacks counted on this record that `callbacks` does not list (they arrived before every
+   * listed one) and that have no marker yet. The next write marks them; so at most one.
+   */
+  callbacksToMark?: ListedCallback[];
+}
+
 /** What recording a callback needs from storage; adapters/delivery-report-store.ts provides it. */
 export interface DeliveryReportPorts extends ArrivalMarkers {
+  /**
+   * Optimistic read-modify-write of one record: `change` (which may use the markers) gets the
+   * current record and returns the next, or undefined to leave it; it runs again when a
+   * concurrent writer got there first.
+   */
   updateReport(
     recordId: string,
-    change: (current: DeliveryReport | undefined) => DeliveryReport | undefined,
-  ): Promise<DeliveryReport | undefined>;
+    change: (current: StoredDeliveryReport | undefined) => Promise<StoredDeliveryReport | undefined>,
+  ): Promise<StoredDeliveryReport | undefined>;
 }
 
 export interface RecordedCallback {
   recordId: string;
   /** False when this callback was already counted (an SQS redelivery). */
   counted: boolean;
+  /** The record with this callback counted; undefined when it was already. */
   report: DeliveryReport | undefined;
 }
 
@@ -22,22 +43,64 @@ export interface RecordedCallback {
  * Records one status callback exactly once on its message's delivery record (keyed by MsgId,
  * else CKey), creating the record if this system holds none. Running it again for the same
  * callback changes nothing.
+ *
+ * The record itself recognises the callbacks it counted: it lists the latest ones (`callbacks`),
+ * and those it counted but lists no more have a marker in the dedupe table, written before the
+ * record stops listing them. So a callback costs one read and one conditional write of the
+ * record, a redelivery of a listed one the read alone; only a record that had to stop listing
+ * callbacks has markers to write, and to read for a callback that arrived before all it lists.
  */
 export async function recordStatusCallback(
   arrival: CallbackArrival,
   ports: DeliveryReportPorts,
 ): Promise<RecordedCallback> {
   const recordId = deliveryRecordIdOf(arrival.callback);
-  const keepUntil = new Date(Date.parse(arrival.receivedAt) + dedupeStateLifetimeMs);
-  const assignment = await ports.findAssignment(arrival.arrivalId);
-  if (assignment?.counted) return { recordId, counted: false, report: undefined };
-
   let counted = false;
-  const report = await ports.updateReport(recordId, (current) => {
+  const report = await ports.updateReport(recordId, async (current) => {
+    counted = false;
+    if (current !== undefined && (await alreadyCounted(current, arrival, ports))) return undefined;
     const next = countCallback(current, arrival, recordId);
-    counted = next !== undefined;
-    return next;
+    if (next === undefined) return undefined;
+    // Marked before the record stops listing them: they are counted in `current` already, so a
+    // marker is true even if this put then loses to a concurrent writer.
+    const listed = new Set(next.callbacks.map((listed) => listed.deliveryId));
+    const leaving = [...(current?.callbacks ?? []), ...(current?.callbacksToMark ?? [])].filter(
+      (callback) => !listed.has(callback.deliveryId),
+    );
+    await Promise.all(
+      leaving.map((callback) =>
+        ports.rememberAssignment(callback.deliveryId, { recordId, counted: true }, keepMarkerUntil(callback)),
+      ),
+    );
+    counted = true;
+    // A callback older than every listed one is counted unlisted; it is marked on the next write.
+    return listed.has(arrival.arrivalId)
+      ? next
+      : { ...next, callbacksToMark: [{ deliveryId: arrival.arrivalId, arrivedAt: arrival.receivedAt }] };
   });
-  await ports.rememberAssignment(arrival.arrivalId, { recordId, counted: true }, keepUntil);
-  return { recordId, counted, report };
+  return { recordId, counted, report: counted ? report : undefined };
 }
+
+/**
+ * Whether the record counted this callback already: it lists it, or a marker says so. Only a
+ * record that counted callbacks it no longer lists has markers to look at, and only for a
+ * callback not after its oldest listed one: a full list holds the latest of all it counted, so a
+ * later one it does not list was never counted. (Records of the previous version, which marked every
+ * callback, count as having unlisted ones once they counted more than they list.)
+ */
+async function alreadyCounted(
+  current: StoredDeliveryReport,
+  arrival: CallbackArrival,
+  ports: ArrivalMarkers,
+): Promise<boolean> {
+  const toMark = current.callbacksToMark ?? [];
+  if ([...current.callbacks, ...toMark].some((listed) => listed.deliveryId === arrival.arrivalId)) return true;
+  if (current.callbackCount <= current.callbacks.length + toMark.length) return false;
+  const self = { deliveryId: arrival.arrivalId, arrivedAt: arrival.receivedAt };
+  const listsItsLatest = current.callbacks.length >= maxListedCallbacks;
+  if (listsItsLatest && current.callbacks.some((listed) => listingOrder(listed, self) < 0)) return false;
+  const marker = await ports.findAssignment(arrival.arrivalId);
+  return marker?.counted === true && marker.recordId === current.recordId;
+}
+
+const keepMarkerUntil = (callback: ListedCallback) => new Date(Date.parse(callback.arrivedAt) + dedupeStateLifetimeMs);

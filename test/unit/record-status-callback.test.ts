@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { type DeliveryReport, maxListedCallbacks } from "../../functions/domain/delivery-report.ts";
+import { countCallback, type DeliveryReport, maxListedCallbacks } from "../../functions/domain/delivery-report.ts";
 import type { CallbackArrival } from "../../functions/domain/envelope.ts";
 import type { StatusCallback } from "../../functions/domain/status-callback.ts";
 import { type ArrivalAssignment, dedupeStateLifetimeMs } from "../../functions/use-cases/arrival-markers.ts";
-import { type DeliveryReportPorts, recordStatusCallback } from "../../functions/use-cases/record-status-callback.ts";
+import {
+  type DeliveryReportPorts,
+  recordStatusCallback,
+  type StoredDeliveryReport,
+} from "../../functions/use-cases/record-status-callback.ts";
+import { shuffled } from "../support/shuffled.ts";
 
 const t0 = Date.parse("2026-01-01T09:00:00.000Z");
 const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
@@ -36,29 +41,44 @@ interface MarkerWrite {
   keepUntil: Date;
 }
 
-/** The ports over plain maps: the use case's logic alone, storage semantics as DynamoDB's (last write wins). */
+/**
+ * The ports over plain maps: the use case's logic alone, storage semantics as DynamoDB's (last
+ * write wins). `loseNextWrites` makes that many record writes lose to a concurrent writer: the
+ * change runs again, as under the optimistic lock.
+ */
 function memoryPorts() {
   const assignments = new Map<string, ArrivalAssignment>();
-  const reports = new Map<string, DeliveryReport>();
+  const reports = new Map<string, StoredDeliveryReport>();
   const markerWrites: MarkerWrite[] = [];
   const events: string[] = [];
+  const contention = { loseNextWrites: 0 };
   const ports: DeliveryReportPorts = {
-    findAssignment: async (arrivalId) => assignments.get(arrivalId),
+    findAssignment: async (arrivalId) => {
+      events.push(`find marker ${arrivalId}`);
+      return assignments.get(arrivalId);
+    },
     rememberAssignment: async (arrivalId, assignment, keepUntil) => {
       events.push(`marker ${arrivalId}`);
       markerWrites.push({ arrivalId, assignment, keepUntil });
       assignments.set(arrivalId, assignment);
     },
     updateReport: async (recordId, change) => {
-      events.push(`update ${recordId}`);
-      const current = reports.get(recordId);
-      const next = change(current);
-      if (next === undefined) return current;
-      reports.set(recordId, next);
-      return next;
+      for (;;) {
+        events.push(`read ${recordId}`);
+        const current = reports.get(recordId);
+        const next = await change(current);
+        if (next === undefined) return current;
+        if (contention.loseNextWrites > 0) {
+          contention.loseNextWrites--;
+          continue;
+        }
+        events.push(`write ${recordId}`);
+        reports.set(recordId, next);
+        return next;
+      }
     },
   };
-  return { ports, assignments, reports, markerWrites, events };
+  return { ports, assignments, reports, markerWrites, events, contention };
 }
 
 describe("recordStatusCallback", () => {
@@ -100,17 +120,18 @@ describe("recordStatusCallback", () => {
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
   });
 
-  it("does not count a delivery the record lists even when its marker was never written", async () => {
-    const { ports, reports, assignments } = memoryPorts();
+  it("recognises a delivery the record lists by the record alone: no marker read or written", async () => {
+    const { ports, reports, assignments, events } = memoryPorts();
     await recordStatusCallback(arrival("d1", 0), ports);
-    // The record was updated, then the function died before writing the marker.
-    assignments.delete("d1");
+    await recordStatusCallback(arrival("d2", 1000), ports);
     const before = structuredClone(reports.get("MsgId#m-1"));
+    events.length = 0;
 
     const again = await recordStatusCallback(arrival("d1", 0), ports);
     expect(again.counted).toBe(false);
     expect(reports.get("MsgId#m-1")).toEqual(before);
-    expect(assignments.get("d1")).toEqual({ recordId: "MsgId#m-1", counted: true });
+    expect(events).toEqual(["read MsgId#m-1"]);
+    expect(assignments.size).toBe(0);
   });
 
   it("skips a delivery whose marker says counted although the record no longer lists it", async () => {
@@ -128,12 +149,34 @@ describe("recordStatusCallback", () => {
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(total);
   });
 
-  it("does not touch the record at all when the marker says counted", async () => {
-    const { ports, assignments, events } = memoryPorts();
-    assignments.set("d1", { recordId: "MsgId#m-1", counted: true });
-    const recorded = await recordStatusCallback(arrival("d1", 0), ports);
-    expect(recorded.counted).toBe(false);
-    expect(events).toEqual([]);
+  it("honours the markers of the previous version, which marked every callback", async () => {
+    const { ports, reports, assignments, events } = memoryPorts();
+    const total = maxListedCallbacks + 5;
+    // As the previous version left it: the record folded by countCallback alone, every callback marked.
+    let previous: DeliveryReport | undefined;
+    for (let index = 0; index < total; index++) {
+      previous = countCallback(previous, arrival(`d${index}`, (index + 1) * 1000), "MsgId#m-1");
+      assignments.set(`d${index}`, { recordId: "MsgId#m-1", counted: true });
+    }
+    reports.set("MsgId#m-1", previous as DeliveryReport);
+
+    expect((await recordStatusCallback(arrival("d2", 3000), ports)).counted).toBe(false);
+    expect(events).toEqual(["read MsgId#m-1", "find marker d2"]);
+    // Never counted, arrived before every listed one: its marker is looked for, and it is counted.
+    expect((await recordStatusCallback(arrival("early", 0), ports)).counted).toBe(true);
+    expect(reports.get("MsgId#m-1")?.callbackCount).toBe(total + 1);
+  });
+
+  it("reads no marker for a callback after the oldest listed one: had it been counted, it would be listed", async () => {
+    const { ports, reports, events } = memoryPorts();
+    for (let index = 0; index < maxListedCallbacks + 5; index++) {
+      await recordStatusCallback(arrival(`d${index}`, index * 1000), ports);
+    }
+    events.length = 0;
+    const recorded = await recordStatusCallback(arrival("new", 500_000), ports);
+    expect(recorded.counted).toBe(true);
+    expect(events).toEqual(["read MsgId#m-1", "marker d5", "write MsgId#m-1"]);
+    expect(reports.get("MsgId#m-1")?.callbackCount).toBe(maxListedCallbacks + 6);
   });
 
   it("counts a delivery whose marker says not counted yet", async () => {
@@ -144,17 +187,66 @@ describe("recordStatusCallback", () => {
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
   });
 
-  it("writes the marker, counted, after updating the record, kept a marker lifetime past arrival", async () => {
-    const { ports, markerWrites, events } = memoryPorts();
+  it("writes no marker while the record lists every callback it counted", async () => {
+    const { ports, events } = memoryPorts();
     await recordStatusCallback(arrival("d1", 5_000), ports);
-    expect(events).toEqual(["update MsgId#m-1", "marker d1"]);
+    await recordStatusCallback(arrival("d2", 6_000), ports);
+    expect(events).toEqual(["read MsgId#m-1", "write MsgId#m-1", "read MsgId#m-1", "write MsgId#m-1"]);
+  });
+
+  it("marks a callback, counted, before the record stops listing it, kept a marker lifetime past its arrival", async () => {
+    const { ports, markerWrites, events } = memoryPorts();
+    for (let index = 0; index < maxListedCallbacks; index++) {
+      await recordStatusCallback(arrival(`d${index}`, 5_000 + index * 1000), ports);
+    }
+    expect(markerWrites).toEqual([]);
+    events.length = 0;
+
+    await recordStatusCallback(arrival("next", 500_000), ports);
+    expect(events).toEqual(["read MsgId#m-1", "marker d0", "write MsgId#m-1"]);
     expect(markerWrites).toEqual([
       {
-        arrivalId: "d1",
+        arrivalId: "d0",
         assignment: { recordId: "MsgId#m-1", counted: true },
         keepUntil: new Date(t0 + 5_000 + dedupeStateLifetimeMs),
       },
     ]);
+  });
+
+  it("counts a late callback older than every listed one, keeps it to mark, and marks it on the next write", async () => {
+    const { ports, reports, assignments, events } = memoryPorts();
+    for (let index = 0; index < maxListedCallbacks; index++) {
+      await recordStatusCallback(arrival(`d${index}`, 10_000 + index * 1000), ports);
+    }
+    const late = await recordStatusCallback(arrival("late", 0), ports);
+    expect(late.counted).toBe(true);
+    const stored = reports.get("MsgId#m-1");
+    expect(stored?.callbacks.some((listed) => listed.deliveryId === "late")).toBe(false);
+    expect(stored?.callbacksToMark).toEqual([{ deliveryId: "late", arrivedAt: at(0) }]);
+    // Not marked yet: a crash before the record write must leave it uncounted, and unmarked.
+    expect(assignments.has("late")).toBe(false);
+    expect((await recordStatusCallback(arrival("late", 0), ports)).counted).toBe(false);
+
+    events.length = 0;
+    await recordStatusCallback(arrival("next", 500_000), ports);
+    expect(events).toEqual(["read MsgId#m-1", "marker d0", "marker late", "write MsgId#m-1"]);
+    expect(reports.get("MsgId#m-1")?.callbacksToMark).toBeUndefined();
+    expect((await recordStatusCallback(arrival("late", 0), ports)).counted).toBe(false);
+    expect(reports.get("MsgId#m-1")?.callbackCount).toBe(maxListedCallbacks + 2);
+  });
+
+  it("when the record write loses to a concurrent writer, decides again on the newer record", async () => {
+    const { ports, reports, events, contention } = memoryPorts();
+    for (let index = 0; index < maxListedCallbacks; index++) {
+      await recordStatusCallback(arrival(`d${index}`, index * 1000), ports);
+    }
+    events.length = 0;
+    contention.loseNextWrites = 1;
+    const recorded = await recordStatusCallback(arrival("next", 500_000), ports);
+    expect(recorded.counted).toBe(true);
+    // The marker written for the lost attempt is true all the same: d0 was counted on the record it read.
+    expect(events).toEqual(["read MsgId#m-1", "marker d0", "read MsgId#m-1", "marker d0", "write MsgId#m-1"]);
+    expect(reports.get("MsgId#m-1")?.callbackCount).toBe(maxListedCallbacks + 1);
   });
 
   it("writes no marker when the record update fails, so a redelivery counts it", async () => {
@@ -172,4 +264,42 @@ describe("recordStatusCallback", () => {
     expect(retried.counted).toBe(true);
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
   });
+});
+
+describe("recordStatusCallback past the listed callbacks' bound", () => {
+  const results: StatusCallback[] = [
+    { ...success, status: "Sending", errorCode: "999", errorMeaning: "Unknown error code", outcome: "unknown" },
+    success,
+    { ...success, status: "Failed", errorCode: "400", errorMeaning: "Failed", outcome: "failed", errorMsg: "failed" },
+  ];
+  const total = maxListedCallbacks + 30;
+  /** Callbacks a few seconds apart, a few of them at the same instant, with three different results. */
+  const arrivals = Array.from({ length: total }, (_, index) =>
+    arrival(`d${index}`, Math.floor(index / 3) * 7_000, results[index % 7 === 0 ? 1 + (index % 2) : 0]),
+  );
+
+  const withoutMarkingState = ({ callbacksToMark: _toMark, ...report }: StoredDeliveryReport) => report;
+
+  it.each([1, 2, 3, 4, 5])(
+    "ends in the same record whatever the order, each callback counted once (order %i)",
+    async (seed) => {
+      const inOrder = memoryPorts();
+      for (const next of arrivals) await recordStatusCallback(next, inOrder.ports);
+      const expected = inOrder.reports.get("MsgId#m-1") as StoredDeliveryReport;
+      expect(expected.callbackCount).toBe(total);
+
+      // Every callback once or more (SQS redeliveries), all in a shuffled order.
+      const { ports, reports } = memoryPorts();
+      const deliveries = shuffled(
+        arrivals.flatMap((next, index) => Array.from({ length: 1 + (index % 3) }, () => next)),
+        seed,
+      );
+      let counted = 0;
+      for (const next of deliveries) if ((await recordStatusCallback(next, ports)).counted) counted++;
+      expect(counted).toBe(total);
+      const report = reports.get("MsgId#m-1") as StoredDeliveryReport;
+      expect(withoutMarkingState(report)).toEqual(withoutMarkingState(expected));
+      expect(report.callbacks).toHaveLength(maxListedCallbacks);
+    },
+  );
 });
