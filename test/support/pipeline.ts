@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -112,15 +113,33 @@ export async function startTestPipeline(options: Partial<LocalStackOptions> = {}
       );
     },
     async deadLetters(queue = "inboundSms") {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: stack.deadLetterQueueUrls[queue],
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 0,
-          WaitTimeSeconds: 0,
-        }),
-      );
-      return (Messages ?? []).map((message) => message.Body ?? "");
+      // Every dead letter, not only the first ten: each batch read is hidden until all are read, then shown again.
+      const QueueUrl = stack.deadLetterQueueUrls[queue];
+      const read = new Map<string, { body: string; receiptHandle: string }>();
+      for (;;) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0 }),
+        );
+        if (Messages.length === 0) break;
+        for (const message of Messages) {
+          read.set(String(message.MessageId), {
+            body: message.Body ?? "",
+            receiptHandle: String(message.ReceiptHandle),
+          });
+        }
+      }
+      const handles = [...read.values()].map((message) => message.receiptHandle);
+      for (let start = 0; start < handles.length; start += 10) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl,
+            Entries: handles
+              .slice(start, start + 10)
+              .map((ReceiptHandle, index) => ({ Id: String(index), ReceiptHandle, VisibilityTimeout: 0 })),
+          }),
+        );
+      }
+      return [...read.values()].map((message) => message.body);
     },
     async stop() {
       dynamo.destroy();
