@@ -20,16 +20,18 @@ export function inboundMessageStore(tables: InboundTables): InboundMessagePorts 
   return {
     async countArrival(messageId, count) {
       try {
+        // The count before, alone (nothing for a new record): cheaper to read back than the whole item.
         const { Attributes } = await documentClient.send(
           new UpdateCommand({
             TableName: tables.inboundMessages,
             Key: { messageId },
             ...countExpression(count),
-            ReturnValues: "ALL_NEW",
+            ReturnValues: "UPDATED_OLD",
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
-        return { counted: true, record: fromItem(Attributes) };
+        const before = typeof Attributes?.deliveryCount === "number" ? Attributes.deliveryCount : 0;
+        return { counted: true, deliveryCount: before + 1 };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         // DynamoDB returns the item that refused the write; a stand-in without that feature is asked.

@@ -18,7 +18,7 @@ export const handler = envelopeProcessor(
       logger.info("inbound SMS stored", {
         arrivalId: arrival.arrivalId,
         messageId: recorded.messageId,
-        deliveryCount: recorded.record.deliveryCount,
+        deliveryCount: recorded.deliveryCount,
         counted: recorded.counted,
       });
       if (recorded.duplicate) metrics.count(metricNames.names.duplicatesAbsorbed);

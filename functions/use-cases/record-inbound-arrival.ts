@@ -33,7 +33,8 @@ export interface ArrivalCount {
   maxArrivals: number;
 }
 
-export type CountResult = { counted: true; record: InboundMessageRecord } | { counted: false; record: InboundMessageRecord };
+/** Counted, with the record's count now; or refused, with the record as it stands. */
+export type CountResult = { counted: true; deliveryCount: number } | { counted: false; record: InboundMessageRecord };
 
 /** A fingerprint's windows other than the first, in the order they were opened, and the list's version. */
 export interface WindowList {
@@ -56,7 +57,8 @@ export interface RecordedArrival {
   counted: boolean;
   /** True when it was counted on a message that other arrivals had already made: a retry or repeat. */
   duplicate: boolean;
-  record: InboundMessageRecord;
+  /** The record's count after this arrival (when counted) or as found (when not). */
+  deliveryCount: number;
 }
 
 export class ContentionError extends Error {
@@ -113,7 +115,9 @@ const maxRounds = 8;
 
 const windowOf = ({ windowFrom, windowUntil }: ArrivalWindow): ArrivalWindow => ({ windowFrom, windowUntil });
 
-type Attempt = { outcome: "counted" | "already-counted" | "elsewhere"; record: InboundMessageRecord };
+type Attempt =
+  | { outcome: "counted"; deliveryCount: number }
+  | { outcome: "already-counted" | "elsewhere"; record: InboundMessageRecord };
 
 /** Counts the arrival on one record, again while the record changes under it; "elsewhere" when it cannot take it. */
 function countOn(ports: InboundMessagePorts, arrival: InboundArrival, content: MessageContent) {
@@ -129,7 +133,7 @@ function countOn(ports: InboundMessagePorts, arrival: InboundArrival, content: M
         movesFirstBack,
         maxArrivals: maxArrivalsPerRecord,
       });
-      if (result.counted) return { outcome: "counted", record: result.record };
+      if (result.counted) return { outcome: "counted", deliveryCount: result.deliveryCount };
       const next = nextStepAfterRefusal(result.record, arrival);
       if (next === "counted") return { outcome: "already-counted", record: result.record };
       if (next === "elsewhere") return { outcome: "elsewhere", record: result.record };
@@ -140,6 +144,8 @@ function countOn(ports: InboundMessagePorts, arrival: InboundArrival, content: M
 }
 
 function recorded(messageId: string, attempt: Attempt): RecordedArrival {
-  const counted = attempt.outcome === "counted";
-  return { messageId, counted, duplicate: counted && attempt.record.deliveryCount > 1, record: attempt.record };
+  if (attempt.outcome === "counted") {
+    return { messageId, counted: true, duplicate: attempt.deliveryCount > 1, deliveryCount: attempt.deliveryCount };
+  }
+  return { messageId, counted: false, duplicate: false, deliveryCount: attempt.record.deliveryCount };
 }

@@ -51,7 +51,7 @@ function memoryPorts() {
           arrivals: [count.entry],
         };
         messages.set(messageId, created);
-        return { counted: true, record: structuredClone(created) };
+        return { counted: true, deliveryCount: 1 };
       }
       const taken =
         takes(current, count.receivedAt) &&
@@ -66,7 +66,7 @@ function memoryPorts() {
         ...(count.movesFirstBack ? { firstArrivalAt: count.receivedAt } : {}),
       };
       messages.set(messageId, next);
-      return { counted: true, record: structuredClone(next) };
+      return { counted: true, deliveryCount: next.deliveryCount };
     },
     readWindows: async (fingerprint) => {
       calls.push("readWindows");
