@@ -75,7 +75,12 @@ async function put(table: TableId, items: Item[]): Promise<void> {
 beforeAll(async () => {
   dynamoDb = await startDynamoDb(dynamoDbTarget(), undefined);
   const raw = new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: localRegion, credentials: localCredentials });
-  ({ names } = await prepareTables(raw, { prefix: "records-", where: "the test's DynamoDB", remedy: () => "" }));
+  ({ names } = await prepareTables(raw, {
+    prefix: "records-",
+    where: "the test's DynamoDB",
+    remedy: () => "",
+    updatesIndexes: dynamoDbTarget() !== "dynalite",
+  }));
   client = DynamoDBDocumentClient.from(raw);
   await put("inboundMessages", [...fromOther, ...fromSender]);
   await put("deliveryReports", reports);
