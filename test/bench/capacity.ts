@@ -17,9 +17,10 @@
  * has none (a sparse index). Each index whose entry changes costs writes of the entry, 1 WRU per KB of
  * it: one to add it (an index key set) or remove it (one removed), one to change its projected attributes
  * (at the larger of its sizes), two (remove the old entry, add the new) when an index key changes; an
- * index whose entry stays the same (no index key or projected attribute changed) costs nothing. A strongly consistent
- * read costs 1 RRU per 4 KB (rounded up, at least 1, found or not), an eventually consistent one half
- * that; transactional reads and writes cost twice.
+ * index whose entry stays the same (no index key or projected attribute changed) costs nothing.
+ *
+ * A strongly consistent read costs 1 RRU per 4 KB (rounded up, at least 1, found or not), an eventually
+ * consistent one half that; transactional reads and writes cost twice.
  *
  * Pure: test/unit/bench-capacity.test.ts pins it.
  */
