@@ -89,6 +89,16 @@ function indexChanges(before: GlobalSecondaryIndex[], after: GlobalSecondaryInde
 }
 
 const finalIndexes = synthesizedIndexes();
+let stagesSynthesized: Record<TableId, GlobalSecondaryIndex[]>[] | undefined;
+/** The deployed indexes, each upgrade step's, then the topology's (a deploy without the setting). */
+function upgradeStages(): Record<TableId, GlobalSecondaryIndex[]>[] {
+  stagesSynthesized ??= [
+    deployedBefore,
+    ...indexUpgradeSteps.map((step) => synthesizedIndexes({ [indexUpgradeStepSetting]: String(step) })),
+    finalIndexes,
+  ];
+  return stagesSynthesized;
+}
 const formerNames = new Set(
   Object.values(deployedBefore).flatMap((indexes) => indexes.map((index) => index.IndexName)),
 );
@@ -120,11 +130,7 @@ describe("indexes", () => {
 
   it("a deployed stack upgrades through steps that each create or delete at most one index per table", () => {
     expect(indexUpgradeSteps.length).toBeGreaterThan(0);
-    const stages = [
-      deployedBefore,
-      ...indexUpgradeSteps.map((step) => synthesizedIndexes({ [indexUpgradeStepSetting]: String(step) })),
-      finalIndexes,
-    ];
+    const stages = upgradeStages();
     for (const [position, stage] of stages.entries()) {
       for (const [tableId, definition] of tableEntries) {
         const indexes = stage[tableId];
@@ -152,6 +158,35 @@ describe("indexes", () => {
       }),
     );
     expect(changed.every(Boolean), "every deploy of the upgrade changes something").toBe(true);
+  });
+
+  it("README's upgrade commands are the steps, each saying what it adds and removes", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("### Upgrading a deployed stack"));
+    const block = section.slice(section.indexOf("```sh\n") + 6, section.indexOf("\n```", section.indexOf("```sh")));
+    const stages = upgradeStages();
+    const expected = stages.slice(1).map((stage, position) => {
+      const changes = tableEntries.map(([tableId]) =>
+        indexChanges((stages[position] as typeof stage)[tableId], stage[tableId]),
+      );
+      const step = indexUpgradeSteps[position];
+      return {
+        command: `npx cdk deploy ${step === undefined ? "" : `-c indexUpgradeStep=${step} `}--outputs-file cdk-outputs.json`,
+        adds: changes.flatMap((change) => change.created).sort(),
+        removes: changes.flatMap((change) => change.deleted).sort(),
+      };
+    });
+    const documented = block.split("\n").map((line) => {
+      const [command = "", comment = ""] = line.split("#").map((part) => part.trim());
+      const listed = (verb: string) =>
+        (comment.split("; ").find((part) => part.startsWith(`${verb} `)) ?? "")
+          .slice(verb.length + 1)
+          .split(", ")
+          .filter(Boolean)
+          .sort();
+      return { command, adds: listed("adds"), removes: listed("removes") };
+    });
+    expect(documented).toEqual(expected);
   });
 
   it.each(["0", String(indexUpgradeSteps.length + 1), "1.5", "two"])("refuses -c indexUpgradeStep=%s", (value) => {
