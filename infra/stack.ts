@@ -18,6 +18,7 @@ import { receiverHttpApi } from "./constructs/receiver-api.ts";
 import type { ReceiverQueue } from "./constructs/receiver-queue.ts";
 import { ReceiverTable } from "./constructs/receiver-table.ts";
 import { urlSecret } from "./constructs/url-secret.ts";
+import { indexesAt, indexUpgradeStepSetting, readIndexUpgradeStep } from "./index-upgrade.ts";
 import { outputKeys, pascalCase } from "./outputs.ts";
 import {
   type ConsumerId,
@@ -63,9 +64,14 @@ export class ReceiverStack extends Stack {
     this.httpApi = receiverHttpApi(this, "HttpApi", this.stackName);
     this.urlSecret = urlSecret(this, "UrlSecret");
 
+    // `-c indexUpgradeStep=N`: a stack deployed with the former indexes gets the topology's in steps.
+    const indexUpgradeStep = readIndexUpgradeStep(this.node.tryGetContext(indexUpgradeStepSetting));
     // Their construct ids are their logical ids' source: changing one would replace a table on deploy.
     this.tables = mapTopology(tables, (tableId, definition) => {
-      const table = new ReceiverTable(this, `${pascalCase(tableId)}Table`, { definition });
+      const table = new ReceiverTable(this, `${pascalCase(tableId)}Table`, {
+        definition,
+        indexes: indexesAt(definition, indexUpgradeStep),
+      });
       addTableOutputs(this, tableId, table);
       return table;
     });

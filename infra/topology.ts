@@ -76,10 +76,30 @@ export const queues = {
   statusCallbacks: { urlSetting: queueUrlSettings.statusCallbacks, ...standardQueue },
 } as const satisfies Record<QueueId, QueueDefinition>;
 
+/** What an index holds besides its own keys and the table's (DynamoDB's ProjectionType). */
+export type IndexProjection =
+  | { type: "KEYS_ONLY" }
+  | { type: "INCLUDE"; nonKeyAttributes: readonly string[] }
+  | { type: "ALL" };
+
+/**
+ * A global secondary index. Only people query them (`npm run records`, the console); the functions
+ * never do. Each projects its keys only: an update that changes no index key then writes no index
+ * entry (an index projecting ALL rewrites its entry on every update of the item). `npm run records`
+ * fetches the items an index query finds.
+ */
 export interface IndexDefinition {
+  /** DynamoDB cannot change an index's keys or projection in place: a change needs a new name (see `replaces`). */
   name: string;
   partitionKey: string;
   sortKey?: string;
+  projection: IndexProjection;
+  /**
+   * The index of the same keys that stacks deployed by an earlier version have under another name, with
+   * another projection. Such a stack upgrades in steps, each adding or removing one index per table
+   * (infra/index-upgrade.ts; README "Upgrading a deployed stack"); the local stack upgrades its own tables.
+   */
+  replaces?: { name: string; projection: IndexProjection };
 }
 
 export interface TableDefinition {
@@ -94,14 +114,28 @@ export interface TableDefinition {
   timeToLiveAttribute?: string;
 }
 
+/**
+ * An index projecting its keys only, named after them (`sender-firstArrivalAt-keys`), as the DynamoDB console
+ * lists it. `replaces`: the name the same keys had, projecting ALL, in stacks deployed by earlier versions.
+ */
+function keysOnlyIndex(partitionKey: string, sortKey: string, former: { replaces: string }): IndexDefinition {
+  return {
+    name: `${partitionKey}-${sortKey}-keys`,
+    partitionKey,
+    sortKey,
+    projection: { type: "KEYS_ONLY" },
+    replaces: { name: former.replaces, projection: { type: "ALL" } },
+  };
+}
+
 export const tables = {
   inboundMessages: {
     nameSetting: tableNameSettings.inboundMessages,
     description: "inbound SMS, one item per message (retries counted on it)",
     partitionKey: "messageId",
     indexes: [
-      { name: "bySender", partitionKey: "sender", sortKey: "firstArrivalAt" },
-      { name: "byRecipient", partitionKey: "recipient", sortKey: "firstArrivalAt" },
+      keysOnlyIndex("sender", "firstArrivalAt", { replaces: "bySender" }),
+      keysOnlyIndex("recipient", "firstArrivalAt", { replaces: "byRecipient" }),
     ],
   },
   dedupe: {
@@ -116,15 +150,15 @@ export const tables = {
     description: "delivery status of sent SMS, one item per message (from status callbacks)",
     partitionKey: "recordId",
     indexes: [
-      { name: "byMsgId", partitionKey: "msgId", sortKey: "firstCallbackAt" },
-      { name: "byCKey", partitionKey: "cKey", sortKey: "firstCallbackAt" },
+      keysOnlyIndex("msgId", "firstCallbackAt", { replaces: "byMsgId" }),
+      keysOnlyIndex("cKey", "firstCallbackAt", { replaces: "byCKey" }),
     ],
   },
   rejectedRequests: {
     nameSetting: tableNameSettings.rejectedRequests,
     description: "requests that could not be accepted, with the reason",
     partitionKey: "rejectionId",
-    indexes: [{ name: "byRoute", partitionKey: "route", sortKey: "receivedAt" }],
+    indexes: [keysOnlyIndex("route", "receivedAt", { replaces: "byRoute" })],
   },
 } as const satisfies Record<TableId, TableDefinition>;
 

@@ -2,18 +2,10 @@
  * The local stack's tables and queues, made from the topology as the CDK stack makes them: the same keys
  * and indexes, the same queue attributes and redrive policies. Kept from an earlier run (data on disk), or
  * already in a DynamoDB that runs (DYNAMODB_ENDPOINT), they are used as they are: a table as it is once its
- * keys and indexes are checked, a queue brought up to the topology's attributes.
+ * key and indexes are checked (the indexes of an earlier version upgraded, its items kept), a queue brought
+ * up to the topology's attributes.
  */
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type KeySchemaElement,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  type TableDescription,
-} from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -23,6 +15,8 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type QueueDefinition, type QueueId, queues, type TableDefinition, type TableId, tables } from "../topology.ts";
+import { createTableInput, describeTable, planTable, type TablePlan, waitUntilActive } from "./table-schema.ts";
+import { type IndexUpgrade, resumeRebuild, upgradeIndexes } from "./table-upgrade.ts";
 
 /** For tests: queue timings shorter than production's. */
 export type QueueOverrides = Partial<Pick<QueueDefinition, "visibilityTimeoutSeconds" | "maxReceiveCount">>;
@@ -31,76 +25,73 @@ export type QueueOverrides = Partial<Pick<QueueDefinition, "visibilityTimeoutSec
 const localTableName = (prefix: string, id: TableId) => `${prefix}${id}`;
 const localQueueName = (id: QueueId) => `tobetext-${id}`;
 
-/** Tables exactly as the CDK stack defines them: keys, indexes, on-demand billing. */
-function createTableInput(tableName: string, table: TableDefinition): CreateTableCommandInput {
-  const attributes = new Set<string>([table.partitionKey]);
-  if (table.sortKey) attributes.add(table.sortKey);
-  for (const index of table.indexes) {
-    attributes.add(index.partitionKey);
-    if (index.sortKey) attributes.add(index.sortKey);
-  }
-  const keySchema = (partitionKey: string, sortKey?: string) => [
-    { AttributeName: partitionKey, KeyType: "HASH" as const },
-    ...(sortKey ? [{ AttributeName: sortKey, KeyType: "RANGE" as const }] : []),
-  ];
-  return {
-    TableName: tableName,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: "S" })),
-    KeySchema: keySchema(table.partitionKey, table.sortKey),
-    ...(table.indexes.length > 0
-      ? {
-          GlobalSecondaryIndexes: table.indexes.map((index) => ({
-            IndexName: index.name,
-            KeySchema: keySchema(index.partitionKey, index.sortKey),
-            Projection: { ProjectionType: "ALL" },
-          })),
-        }
-      : {}),
-  };
-}
-
 export interface PreparedTables {
   names: Record<TableId, string>;
   /** The tables this call created; the others were there already, and are used as they are. */
   created: TableId[];
+  /** The existing tables whose indexes this call brought up to the topology's, and how. */
+  upgraded: Partial<Record<TableId, IndexUpgrade>>;
+}
+
+export interface PrepareTablesOptions {
+  prefix: string;
+  /** Where the tables are, for messages: "dynalite in .local/dynalite", "DynamoDB at http://...". */
+  where: string;
+  /** What the user can do about a table that cannot be used. */
+  remedy: (tables: "that table" | "those tables") => string;
+  /** Whether this DynamoDB adds and removes a table's indexes (UpdateTable); dynalite does not. */
+  updatesIndexes: boolean;
 }
 
 /**
- * Creates the topology's tables that are missing, and uses those that exist as they are, once checked:
- * a table whose key, or one of whose indexes, is not the topology's is refused before anything is
- * created, in one line naming `where` the tables are, what differs, and the `remedy`. Resolves once every table is ACTIVE
- * (AWS's DynamoDB creates them in the background).
+ * Creates the topology's tables that are missing, and uses those that exist, once checked: a table whose
+ * key, or one of whose indexes, is not the topology's is refused before anything is created or changed, in
+ * one line naming `where` the tables are, what differs, and the `remedy`. An existing table lacking the
+ * topology's indexes, or still having the former ones they replace (made by an earlier version), is
+ * upgraded, its items kept (table-upgrade.ts). Resolves once every table is ACTIVE (AWS's DynamoDB creates
+ * tables and indexes in the background).
  */
-export async function prepareTables(
-  client: DynamoDBClient,
-  options: { prefix: string; where: string; remedy: (tables: "that table" | "those tables") => string },
-): Promise<PreparedTables> {
+export async function prepareTables(client: DynamoDBClient, options: PrepareTablesOptions): Promise<PreparedTables> {
   const definitions = Object.entries(tables) as [TableId, TableDefinition][];
   const names = Object.fromEntries(definitions.map(([id]) => [id, localTableName(options.prefix, id)])) as Record<
     TableId,
     string
   >;
-  const existing = new Map<TableId, TableDescription>();
-  for (const [id] of definitions) {
+  // A rebuild cut short is finished first, so that a table it had deleted is restored, never made empty.
+  for (const [id, table] of definitions) await resumeRebuild(client, names[id], table);
+  const plans = new Map<TableId, TablePlan>();
+  for (const [id, table] of definitions) {
     const description = await describeTable(client, names[id]);
-    if (description) existing.set(id, description);
+    if (description) plans.set(id, planTable(table, description));
   }
-  const mismatches = [...existing].flatMap(([id, description]) => {
-    const found = schemaMismatches(tables[id], description);
-    return found.length > 0 ? [`${names[id]} ${found.join(", ")}`] : [];
-  });
-  if (mismatches.length > 0) {
-    const one = mismatches.length === 1;
+  const refusals = [...plans].flatMap(([id, plan]) =>
+    plan.refusals.length > 0 ? [`${names[id]} ${plan.refusals.join(", ")}`] : [],
+  );
+  if (refusals.length > 0) {
+    const one = refusals.length === 1;
     const remedy = options.remedy(one ? "that table" : "those tables");
     throw new Error(
       `${one ? "a table" : "tables"} in ${options.where} ${one ? "is" : "are"} not as infra/topology.ts defines ` +
-        `${one ? "it" : "them"}: ${mismatches.join("; ")}${remedy ? `; ${remedy}` : ""}`,
+        `${one ? "it" : "them"}: ${refusals.join("; ")}${remedy ? `; ${remedy}` : ""}`,
     );
+  }
+  const upgraded: PreparedTables["upgraded"] = {};
+  for (const [id, plan] of plans) {
+    if (plan.add.length === 0 && plan.remove.length === 0) continue;
+    try {
+      upgraded[id] = await upgradeIndexes(client, names[id], tables[id], plan, options.updatesIndexes);
+    } catch (error) {
+      const remedy = options.remedy("that table");
+      const changes = [...plan.add.map((index) => `add ${index.name}`), ...plan.remove.map((name) => `remove ${name}`)];
+      throw new Error(
+        `the indexes of table ${names[id]} in ${options.where} are not yet infra/topology.ts's, and ` +
+          `${changes.join(", ")} failed: ${(error as Error).message}${remedy ? `; ${remedy}` : ""}`,
+      );
+    }
   }
   const created: TableId[] = [];
   for (const [id, table] of definitions) {
-    if (existing.has(id)) continue;
+    if (plans.has(id)) continue;
     try {
       await client.send(new CreateTableCommand(createTableInput(names[id], table)));
       created.push(id);
@@ -110,62 +101,7 @@ export async function prepareTables(
     }
   }
   for (const [id] of definitions) await waitUntilActive(client, names[id]);
-  return { names, created };
-}
-
-async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
-}
-
-/** How an existing table's keys and indexes differ from the topology's, one phrase each; none when they match. */
-function schemaMismatches(table: TableDefinition, description: TableDescription): string[] {
-  const types = new Map(
-    (description.AttributeDefinitions ?? []).map((attribute) => [attribute.AttributeName, attribute.AttributeType]),
-  );
-  const describe = (schema: KeySchemaElement[] | undefined) =>
-    (schema ?? [])
-      .slice()
-      .sort((a, b) => (a.KeyType === "HASH" ? -1 : b.KeyType === "HASH" ? 1 : 0))
-      .map((key) => `${key.AttributeName}:${types.get(key.AttributeName ?? "") ?? "?"}`)
-      .join(" + ");
-  const expected = (partitionKey: string, sortKey?: string) =>
-    [partitionKey, ...(sortKey ? [sortKey] : [])].map((name) => `${name}:S`).join(" + ");
-  const mismatches: string[] = [];
-  const key = describe(description.KeySchema);
-  if (key !== expected(table.partitionKey, table.sortKey)) {
-    mismatches.push(`is keyed ${key}, not ${expected(table.partitionKey, table.sortKey)}`);
-  }
-  for (const index of table.indexes) {
-    const found = description.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index.name);
-    const wanted = expected(index.partitionKey, index.sortKey);
-    if (!found) {
-      mismatches.push(`has no index ${index.name} (${wanted})`);
-    } else if (describe(found.KeySchema) !== wanted) {
-      mismatches.push(`has its index ${index.name} keyed ${describe(found.KeySchema)}, not ${wanted}`);
-    }
-  }
-  return mismatches;
-}
-
-/** AWS's DynamoDB creates a table, and its indexes, in the background; the stand-ins at once. */
-async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const description = await describeTable(client, tableName);
-    const active =
-      description?.TableStatus === "ACTIVE" &&
-      (description.GlobalSecondaryIndexes ?? []).every((index) => (index.IndexStatus ?? "ACTIVE") === "ACTIVE");
-    if (active) return;
-    if (Date.now() > deadline) {
-      throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs / 1000} s (${description?.TableStatus})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  return { names, created, upgraded };
 }
 
 export interface CreatedQueue {

@@ -36,6 +36,7 @@ import {
   startSqs,
 } from "./stand-ins.ts";
 import type { LocalStackState } from "./state.ts";
+import type { IndexUpgrade } from "./table-upgrade.ts";
 
 const repositoryRoot = resolve(import.meta.dirname, "../..");
 
@@ -80,6 +81,8 @@ export interface LocalStack {
   tableNames: Record<TableId, string>;
   /** The tables this start created; the others were there already. */
   tablesCreated: TableId[];
+  /** The existing tables whose indexes this start brought up to the topology's (made by an earlier version). */
+  tablesUpgraded: Partial<Record<TableId, IndexUpgrade>>;
   queueUrls: Record<QueueId, string>;
   deadLetterQueueUrls: Record<QueueId, string>;
   /** Where DynamoDB and SQS keep their data (DynamoDB's undefined at an endpoint); undefined when in memory. */
@@ -156,10 +159,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(sqsService);
 
     const dynamo = dynamoDbClient(dynamoDbAccess);
-    const { names: tableNames, created: tablesCreated } = await prepareTables(dynamo, {
+    const {
+      names: tableNames,
+      created: tablesCreated,
+      upgraded: tablesUpgraded,
+    } = await prepareTables(dynamo, {
       prefix: tablePrefix,
       where: tablesWhere,
       remedy: tablesRemedy,
+      // dynalite answers UpdateTable's index changes without making them: its tables are rebuilt instead.
+      updatesIndexes: dynamoDbTarget !== "dynalite",
     }).finally(() => dynamo.destroy());
     const sqs = new SQSClient({ endpoint: sqsService.endpoint, region: localRegion, credentials: localCredentials });
     const createdQueues = await createQueues(sqs, sqsService.endpoint, options.queueOverrides ?? {});
@@ -226,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqsEndpoint: sqsService.endpoint,
       tableNames,
       tablesCreated,
+      tablesUpgraded,
       queueUrls: mapQueues(createdQueues, (queue) => queue.url),
       deadLetterQueueUrls: mapQueues(createdQueues, (queue) => queue.deadLetterUrl),
       dataDirs,

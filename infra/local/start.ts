@@ -67,13 +67,22 @@ const lines = [
         : "local placeholder credentials (none set here)")
     : `  DynamoDB (${stack.dynamoDbTarget}) endpoint: ${stack.dynamoDbEndpoint}  region ${localRegion}, data in ${stack.dataDirs?.dynamoDb}`,
   ...Object.entries(tables).map(([id, table]) => {
+    const notes: string[] = [];
     // At an endpoint, whose tables may be anyone's: say which ones this start made.
-    const origin =
-      stack.dynamoDbTarget !== "endpoint"
-        ? ""
-        : stack.tablesCreated.includes(id as TableId)
-          ? " (created)"
-          : " (existing)";
+    if (stack.dynamoDbTarget === "endpoint")
+      notes.push(stack.tablesCreated.includes(id as TableId) ? "created" : "existing");
+    const upgrade = stack.tablesUpgraded[id as TableId];
+    if (upgrade) {
+      const changes = [
+        ["added", upgrade.added],
+        ["removed", upgrade.removed],
+      ] as const;
+      const said = changes
+        .filter(([, names]) => names.length > 0)
+        .map(([verb, names]) => `${verb} ${names.join(", ")}`);
+      notes.push(`indexes upgraded: ${said.join("; ")}`);
+    }
+    const origin = notes.length > 0 ? ` (${notes.join("; ")})` : "";
     return `    table ${stack.tableNames[id as TableId]}${origin}: ${table.description}`;
   }),
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}  queues and messages in ${stack.dataDirs?.sqs}`,

@@ -15,7 +15,8 @@ import { lastArrivalOf } from "../../functions/domain/inbound-message.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
 import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
-import { type TableId, tables } from "../topology.ts";
+import { type TableDefinition, type TableId, tables } from "../topology.ts";
+import { getItemsInOrder } from "./batch-get.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -90,8 +91,14 @@ async function readItems(): Promise<Item[]> {
     items.push(...(page.Items ?? []));
     if (query && items.length >= limit) break;
   }
+  if (query) {
+    // The indexes hold keys only: the items themselves, in the index's order.
+    const { partitionKey, sortKey }: TableDefinition = tables[tableId];
+    const keyAttributes = sortKey === undefined ? [partitionKey] : [partitionKey, sortKey];
+    return getItemsInOrder(client, tableName, keyAttributes, items.slice(0, limit));
+  }
   const timeOf = (item: Item) => String(item.firstArrivalAt ?? item.lastCallbackAt ?? item.receivedAt ?? "");
-  return query ? items : items.sort((a, b) => timeOf(b).localeCompare(timeOf(a)));
+  return items.sort((a, b) => timeOf(b).localeCompare(timeOf(a)));
 }
 
 /** A Query on an index, never a Scan, for the filters that have one. */
@@ -106,8 +113,9 @@ function indexQuery() {
 
 function keyQuery(table: "inboundMessages" | "deliveryReports", attribute: string, value: string) {
   const index = tables[table].indexes.find((candidate) => candidate.partitionKey === attribute);
+  if (!index) throw new Error(`the topology has no index of ${table} on ${attribute}`);
   return {
-    IndexName: index?.name,
+    IndexName: index.name,
     KeyConditionExpression: "#key = :value",
     ExpressionAttributeNames: { "#key": attribute },
     ExpressionAttributeValues: { ":value": value },

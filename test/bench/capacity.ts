@@ -11,11 +11,16 @@
  *
  * Capacity ("Read and write operations", "Global secondary indexes"): a write costs 1 WRU per KB
  * (1,024 bytes, rounded up) of the larger of the item before and after it; a conditional write whose
- * condition fails costs the existing item's size, at least 1 WRU, and touches no index. Each global
- * (or local) secondary index whose entry changes costs a write of the entry: 1 to add or remove it,
- * 1 to change its projected attributes, 2 (remove + add) when its key changes. A strongly consistent
- * read costs 1 RRU per 4 KB (rounded up, at least 1, found or not), an eventually consistent one half
- * that; transactional reads and writes cost twice.
+ * condition fails costs the existing item's size, at least 1 WRU, and touches no index. An item's entry
+ * in a secondary index holds the index's projection: KEYS_ONLY the table's and the index's key
+ * attributes, INCLUDE those and the listed attributes, ALL the whole item; an item lacking an index key
+ * has none (a sparse index). Each index whose entry changes costs writes of the entry, 1 WRU per KB of
+ * it: one to add it (an index key set) or remove it (one removed), one to change its projected attributes
+ * (at the larger of its sizes), two (remove the old entry, add the new) when an index key changes; an
+ * index whose entry stays the same (no index key or projected attribute changed) costs nothing.
+ *
+ * A strongly consistent read costs 1 RRU per 4 KB (rounded up, at least 1, found or not), an eventually
+ * consistent one half that; transactional reads and writes cost twice.
  *
  * Pure: test/unit/bench-capacity.test.ts pins it.
  */

@@ -151,6 +151,56 @@ describe("write units", () => {
     expect(writeUnits(withIndexes, undefined, item, { succeeded: true, transactional: true }).total).toBe(10);
   });
 
+  describe("an index entry holds its projection, and is written only when that changes", () => {
+    const shape: TableShape = {
+      keyAttributes: ["pk"],
+      indexes: [
+        { name: "keys", keyAttributes: ["group", "at"], projection: { type: "KEYS_ONLY" } },
+        {
+          name: "include",
+          keyAttributes: ["group", "at"],
+          projection: { type: "INCLUDE", nonKeyAttributes: ["note"] },
+        },
+        { name: "all", keyAttributes: ["group", "at"], projection: { type: "ALL" } },
+      ],
+    };
+    const keys = { group: { S: "g" }, at: { S: "t1" } };
+    // 3,000 bytes, of which 1,500 in `note`.
+    const stored = padded("a", 3000, { ...keys, note: { S: "n".repeat(1500) }, count: { N: "1" } });
+
+    it("a new item: a keys-only entry is its keys' size, an INCLUDE entry the keys and the listed attributes, ALL the item", () => {
+      expect(writeUnits(shape, undefined, stored, { succeeded: true })).toEqual({
+        table: 3,
+        indexes: { keys: 1, include: 2, all: 3 },
+        total: 9,
+      });
+    });
+
+    it("an update of an attribute no index key or projection names writes only the ALL index", () => {
+      const after = { ...stored, count: { N: "2" } };
+      expect(writeUnits(shape, stored, after, { succeeded: true }).indexes).toEqual({ all: 3 });
+    });
+
+    it("an update of an included attribute writes the INCLUDE entry too, at the larger of its sizes", () => {
+      // The item grows from 3,000 to 3,600 bytes, its INCLUDE entry from about 1,500 to 2,100.
+      const after = { ...stored, note: { S: "m".repeat(2100) } };
+      expect(writeUnits(shape, stored, after, { succeeded: true }).indexes).toEqual({ include: 3, all: 4 });
+    });
+
+    it("an update of an index key deletes and puts every entry, each at its own size", () => {
+      const after = { ...stored, at: { S: "t2" } };
+      expect(writeUnits(shape, stored, after, { succeeded: true }).indexes).toEqual({
+        keys: 1 + 1,
+        include: 2 + 2,
+        all: 3 + 3,
+      });
+    });
+
+    it("a put that rewrites the item unchanged writes no entry", () => {
+      expect(writeUnits(shape, stored, { ...stored }, { succeeded: true }).indexes).toEqual({});
+    });
+  });
+
   it("projects the keys only, or the keys and the included attributes", () => {
     const item: Item = { pk: { S: "a" }, group: { S: "g" }, at: { S: "t" }, note: { S: "n" }, other: { S: "o" } };
     const include: TableShape["indexes"][number] = {

@@ -87,6 +87,53 @@ describe("the DynamoDB meter", () => {
     expect(last()?.writes[0]?.sizeAfter).toBeGreaterThan(3000);
   });
 
+  it("prices an index by its projection, as DescribeTable gives it: a keys-only entry is written when its keys change", async () => {
+    await client.send(
+      new CreateTableCommand({
+        TableName: "benchKeysOnly",
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+        AttributeDefinitions: [
+          { AttributeName: "id", AttributeType: "S" },
+          { AttributeName: "group", AttributeType: "S" },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: "byGroupKeys",
+            KeySchema: [{ AttributeName: "group", KeyType: "HASH" }],
+            Projection: { ProjectionType: "KEYS_ONLY" },
+          },
+        ],
+      }),
+    );
+    const key = { id: { S: "k" } };
+    await client.send(
+      new PutItemCommand({ TableName: "benchKeysOnly", Item: { ...key, group: { S: "g" }, body: { S: text(1500) } } }),
+    );
+    // A 1.5 KB item, a keys-only entry of a few bytes.
+    expect(last()).toMatchObject({ operation: "PutItem", wru: 2 + 1, wruIndexes: 1 });
+    await client.send(
+      new UpdateItemCommand({
+        TableName: "benchKeysOnly",
+        Key: key,
+        UpdateExpression: "SET body = :body",
+        ExpressionAttributeValues: { ":body": { S: text(2500) } },
+      }),
+    );
+    expect(last()).toMatchObject({ operation: "UpdateItem", wru: 3, wruIndexes: 0 });
+    await client.send(
+      new UpdateItemCommand({
+        TableName: "benchKeysOnly",
+        Key: key,
+        UpdateExpression: "SET #group = :group",
+        ExpressionAttributeNames: { "#group": "group" },
+        ExpressionAttributeValues: { ":group": { S: "h" } },
+      }),
+    );
+    // The entry under g removed, one under h put.
+    expect(last()).toMatchObject({ operation: "UpdateItem", wru: 3 + 2, wruIndexes: 2 });
+  });
+
   it("prices a read from the whole item, even when it asks for part of it", async () => {
     const { Item } = await client.send(
       new GetItemCommand({
