@@ -102,7 +102,9 @@ export async function recordInboundArrival(
       ...windowOf(fullWindow ?? windowAround(arrival.receivedAt, dedupeWindowMs)),
     };
     const windows = keptWindows([...list.windows, opened], arrival.receivedAt, dedupeStateLifetimeMs);
-    const keepUntil = new Date(Math.max(...windows.map((window) => Date.parse(window.windowUntil))) + dedupeStateLifetimeMs);
+    const keepUntil = new Date(
+      Math.max(...windows.map((window) => Date.parse(window.windowUntil))) + dedupeStateLifetimeMs,
+    );
     if (await ports.writeWindows(fingerprint, { windows, version: list.version + 1 }, list.version, keepUntil)) {
       const result = await attempt(opened.messageId, opened);
       if (result.outcome !== "elsewhere") return recorded(opened.messageId, result);

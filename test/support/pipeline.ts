@@ -169,3 +169,7 @@ export function multipartForm(fields: [string, string | Buffer][], boundary: str
   );
   return Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
 }
+
+/** An inbound record's arrivals (a DynamoDB string set), sorted: `<receivedAt> <arrivalId>` each. */
+export const listedArrivals = (record: Record<string, unknown> | undefined): string[] =>
+  [...((record?.arrivals as Set<string> | undefined) ?? [])].sort();

@@ -7,8 +7,8 @@ import {
   firstRecordIdOf,
   type InboundMessageRecord,
   keptWindows,
-  lastArrivalOf,
   type ListedWindow,
+  lastArrivalOf,
   maxArrivalsPerRecord,
   maxListedWindows,
   nextStepAfterRefusal,
@@ -74,7 +74,10 @@ describe("firstRecordIdOf and lastArrivalOf", () => {
   });
 
   it("finds the latest arrival whatever order the list is in", () => {
-    const arrivals = [arrivalEntry({ arrivalId: "d2", receivedAt: at(9000) }), arrivalEntry({ arrivalId: "d1", receivedAt: at(0) })];
+    const arrivals = [
+      arrivalEntry({ arrivalId: "d2", receivedAt: at(9000) }),
+      arrivalEntry({ arrivalId: "d1", receivedAt: at(0) }),
+    ];
     expect(lastArrivalOf({ arrivals })).toBe(at(9000));
   });
 });

@@ -97,7 +97,10 @@ describe("recordInboundArrival", () => {
     expect(messages.get(firstId)).toMatchObject({
       deliveryCount: 2,
       firstArrivalAt: at(0),
-      arrivals: [arrivalEntry({ arrivalId: "d1", receivedAt: at(0) }), arrivalEntry({ arrivalId: "d2", receivedAt: at(30_000) })],
+      arrivals: [
+        arrivalEntry({ arrivalId: "d1", receivedAt: at(0) }),
+        arrivalEntry({ arrivalId: "d2", receivedAt: at(30_000) }),
+      ],
     });
   });
 
@@ -199,7 +202,9 @@ describe("recordInboundArrival", () => {
   it("counts 20 identical arrivals processed at once exactly once each", async () => {
     const { ports, messages } = memoryPorts();
     const offsets = Array.from({ length: 20 }, (_, index) => (index * 7) % 20);
-    await Promise.all(offsets.map((offset, index) => recordInboundArrival(arrival(`c${index}`, offset), ports, windowMs)));
+    await Promise.all(
+      offsets.map((offset, index) => recordInboundArrival(arrival(`c${index}`, offset), ports, windowMs)),
+    );
     expect(messages.get(firstId)).toMatchObject({ deliveryCount: 20, firstArrivalAt: at(0) });
   });
 });
