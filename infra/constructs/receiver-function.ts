@@ -15,8 +15,8 @@ const repositoryRoot = resolve(import.meta.dirname, "../..");
 /** A function's log group is made beside it, under this id. */
 const logGroupId = (functionId: string) => `${functionId}Logs`;
 
-/** Exactly the calls the processors make (functions/adapters): reads by key and conditional puts. */
-const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem"];
+/** Exactly the calls the processors make (functions/adapters): reads by key, conditional puts and updates. */
+const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 export interface ReceiverFunctionProps {
   /** Module exporting `handler`, relative to the repository root (as in the topology). */

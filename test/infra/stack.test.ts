@@ -583,8 +583,8 @@ describe("permissions", () => {
     }
   });
 
-  // functions/adapters make GetCommand and PutCommand calls only: no updates, queries or scans.
-  const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem"]);
+  // functions/adapters make GetCommand, PutCommand and UpdateCommand calls only: no deletes, queries or scans.
+  const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
 
   it("grants consumers exactly the DynamoDB commands the functions' code imports", () => {
     const functionsDirectory = fileURLToPath(new URL("../../functions", import.meta.url));
