@@ -91,9 +91,13 @@ const rejectedRequest = v.object({
   fields: v.optional(textMap),
 });
 
-/** One HTTP arrival of a request: the id it was answered with (MsgId) and when API Gateway received it. */
-const inboundArrival = v.object({ arrivalId: text, receivedAt: instant, sms: inboundSms });
-const callbackArrival = v.object({ arrivalId: text, receivedAt: instant, callback: statusCallback });
+/**
+ * One HTTP arrival of a request: the id it was answered with (MsgId), when API Gateway received it,
+ * and API Gateway's request id (for the processor's log line; absent in envelopes queued before it).
+ */
+const arrival = { arrivalId: text, receivedAt: instant, apiRequestId: v.optional(text) };
+const inboundArrival = v.object({ ...arrival, sms: inboundSms });
+const callbackArrival = v.object({ ...arrival, callback: statusCallback });
 
 const currentEnvelope = v.variant("kind", [
   v.object({ kind: v.literal("inbound-sms"), version: v.literal(2), arrival: inboundArrival }),

@@ -7,6 +7,8 @@ import { logger } from "../observability.ts";
 export interface ReceivedRequest {
   /** 32 hex digits, like ToBeText's own MsgId; answered as MsgId and used as the record or rejection id. */
   arrivalId: string;
+  /** API Gateway's id of the request (its access log's `requestId`), carried to the processor's log line. */
+  apiRequestId: string | undefined;
   receivedAt: string;
   method: string;
   /** The route template (`ANY /inbound/{secret}`), never the path: the path holds the URL secret. */
@@ -28,7 +30,7 @@ export function receivedRequest(): EdgeMiddleware {
     before: (request) => {
       request.context.received = readRequest(request.event);
       logger.appendKeys({
-        apiRequestId: request.event.requestContext?.requestId,
+        apiRequestId: request.context.received.apiRequestId,
         arrivalId: request.context.received.arrivalId,
       });
     },
@@ -44,6 +46,7 @@ export function readRequest(event: APIGatewayProxyEventV2): ReceivedRequest {
   const timeEpoch = event.requestContext?.timeEpoch;
   return {
     arrivalId: randomUUID().replaceAll("-", ""),
+    apiRequestId: event.requestContext?.requestId,
     receivedAt: new Date(typeof timeEpoch === "number" ? timeEpoch : Date.now()).toISOString(),
     method: event.requestContext?.http?.method?.toUpperCase() ?? "POST",
     routeKey: event.routeKey ?? "",

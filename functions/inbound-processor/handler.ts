@@ -17,9 +17,11 @@ export const handler = envelopeProcessor(
       const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
       logger.info("inbound SMS stored", {
         arrivalId: arrival.arrivalId,
+        apiRequestId: arrival.apiRequestId,
         messageId: recorded.messageId,
         deliveryCount: recorded.deliveryCount,
         counted: recorded.counted,
+        ...(arrival.sms.flags.length > 0 ? { flags: arrival.sms.flags } : {}),
       });
       if (recorded.duplicate) metrics.count(metricNames.names.duplicatesAbsorbed);
       if (recorded.counted && !recorded.duplicate) metrics.count(metricNames.names.inboundStored);

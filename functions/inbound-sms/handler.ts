@@ -8,10 +8,10 @@ const config = readReceiverConfig("inboundSms");
 /** Receives one inbound SMS from ToBeText: validates it, queues it durably, then confirms. */
 export const handler = receiveEndpoint(config, {
   accept: (fields) => acceptInboundSms(fields, config.settings),
-  envelope: ({ arrivalId, receivedAt }, sms) => ({
+  envelope: ({ arrivalId, receivedAt, apiRequestId }, sms) => ({
     kind: "inbound-sms",
     version: 2,
-    arrival: { arrivalId, receivedAt, sms },
+    arrival: { arrivalId, receivedAt, apiRequestId, sms },
   }),
   numbers: (sms) => ({ sendNum: sms.sender.asSent, recvNum: sms.recipient.asSent }),
   // Numbers masked (in E.164, so of bounded length); the text by its length only; the prefix (configured) cut short.

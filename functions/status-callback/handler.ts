@@ -8,10 +8,10 @@ const config = readReceiverConfig("statusCallback");
 /** Receives one delivery-status callback from ToBeText: validates it, queues it durably, then confirms. */
 export const handler = receiveEndpoint(config, {
   accept: acceptStatusCallback,
-  envelope: ({ arrivalId, receivedAt }, callback) => ({
+  envelope: ({ arrivalId, receivedAt, apiRequestId }, callback) => ({
     kind: "status-callback",
     version: 2,
-    arrival: { arrivalId, receivedAt, callback },
+    arrival: { arrivalId, receivedAt, apiRequestId, callback },
   }),
   numbers: (callback) => ({ sendNum: callback.sendNum?.asSent ?? "", recvNum: callback.recvNum?.asSent ?? "" }),
   // Which message, and what became of it; ToBeText's MsgId is 32 characters, a longer id is cut.

@@ -17,6 +17,7 @@ export const handler = envelopeProcessor(
       const recorded = await recordStatusCallback(arrival, deliveryReports);
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
+        apiRequestId: arrival.apiRequestId,
         recordId: clip(recorded.recordId, 48),
         outcome: recorded.report?.outcome,
         callbackCount: recorded.report?.callbackCount,

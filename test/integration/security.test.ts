@@ -114,7 +114,7 @@ describe("logs", () => {
     );
 
     const logs = output.filter((line) => line.startsWith('{"level"')).join("\n");
-    expect(logs).toContain("inbound SMS queued");
+    expect(logs).toContain("inbound SMS stored");
     expect(logs).toContain("request rejected");
     for (const personal of ["7777", "77778888", "010-7777-8888", "아주 개인적인", "거절된 개인", "5555"]) {
       expect(logs).not.toContain(personal);
@@ -122,7 +122,7 @@ describe("logs", () => {
   });
 });
 
-describe("log lines: one per message and function, at most 400 bytes", () => {
+describe("log lines: one per message (the processor's), at most 400 bytes", () => {
   type LogLine = Record<string, unknown> & { bytes: number };
   /** The JSON log lines written so far (EMF documents aside), with their size in bytes. */
   const logLines = (): LogLine[] =>
@@ -172,12 +172,14 @@ describe("log lines: one per message and function, at most 400 bytes", () => {
     const arrivalId = String(response.result?.MsgId);
     await processed(arrivalId);
 
+    // One line for the message, the processor's, naming the API request that brought it.
     const lines = logLines();
-    expect(lines.map(({ level, message }) => [level, message])).toEqual([
-      ["INFO", "inbound SMS queued"],
-      ["INFO", "inbound SMS stored"],
-    ]);
-    expect(lines[0]).toMatchObject({ arrivalId, flags: expect.arrayContaining(["UNDECODABLE_BYTES"]) });
+    expect(lines.map(({ level, message }) => [level, message])).toEqual([["INFO", "inbound SMS stored"]]);
+    expect(lines[0]).toMatchObject({
+      arrivalId,
+      apiRequestId: expect.any(String),
+      flags: expect.arrayContaining(["UNDECODABLE_BYTES"]),
+    });
     for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
     // Metrics: one document per invocation.
     expect(emfDocuments()).toHaveLength(2);
@@ -203,10 +205,8 @@ describe("log lines: one per message and function, at most 400 bytes", () => {
     await processed(arrivalId);
 
     const lines = logLines();
-    expect(lines.map(({ level, message }) => [level, message])).toEqual([
-      ["INFO", "status callback queued"],
-      ["INFO", "status callback stored"],
-    ]);
+    expect(lines.map(({ level, message }) => [level, message])).toEqual([["INFO", "status callback stored"]]);
+    expect(lines[0]).toMatchObject({ arrivalId, apiRequestId: expect.any(String) });
     for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
     expect(emfDocuments()).toHaveLength(2);
   });

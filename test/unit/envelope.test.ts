@@ -121,6 +121,17 @@ describe("parseEnvelope", () => {
     expect(parseEnvelope(serializeEnvelope(envelope))).toEqual(envelope);
   });
 
+  it("carries API Gateway's request id for the processor's log line, and reads envelopes queued without one", () => {
+    if (inboundEnvelope.kind !== "inbound-sms") throw new Error("an inbound envelope");
+    const withId: Envelope = {
+      ...inboundEnvelope,
+      arrival: { ...inboundEnvelope.arrival, apiRequestId: "Ab1Cd2Ef3Gh=" },
+    };
+    expect(parseEnvelope(serializeEnvelope(withId))).toEqual(withId);
+    const { apiRequestId: _none, ...arrival } = withId.arrival;
+    expect(parseEnvelope(serializeEnvelope({ ...withId, arrival }))).not.toHaveProperty("arrival.apiRequestId");
+  });
+
   it("round-trips a rejected request without fields", () => {
     const { fields: _fields, ...withoutFields } = rejected;
     const envelope: Envelope = { kind: "rejected-request", version: 2, rejected: withoutFields };
