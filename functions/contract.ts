@@ -128,15 +128,14 @@ export const requestLimits = {
 
 /**
  * The custom metrics the functions emit (CloudWatch embedded metric format) and the dashboard
- * and alarms read. Every one carries a `service` dimension, the stack's name, so two stages in
+ * and alarms read. An accepted message is counted once, where it is stored (InboundStored,
+ * DuplicatesAbsorbed, CallbacksStored); the receive functions count only what they turn away. Every one carries a `service` dimension, the stack's name, so two stages in
  * one account keep their figures apart; the receive functions' carry `route` too.
  */
 export const metrics = {
   namespace: "ToBeTextReceiver",
   serviceSetting: "METRICS_SERVICE",
   names: {
-    /** Per route: requests accepted and durably queued. */
-    accepted: "Accepted",
     /** Per route: requests refused with a 4xx (and kept). */
     rejected: "Rejected",
     /** Per route: requests turned away unread: no or a wrong URL secret, or a caller outside the allowlist. */

@@ -1,4 +1,6 @@
 import {
+  type MetricName,
+  metrics,
   type QueueId,
   queueLimits,
   queueUrlSettings,
@@ -174,6 +176,8 @@ export interface RouteDefinition extends RouteContract {
   entry: string;
   /** Where the customer gives this URL to ToBeText. */
   registration: string;
+  /** What its processor counts as it stores what this route accepted: the route's traffic graph. */
+  storedMetrics: readonly { name: MetricName; label: string }[];
 }
 
 export const routes = {
@@ -182,12 +186,17 @@ export const routes = {
     path: "/inbound",
     entry: "functions/inbound-sms/handler.ts",
     registration: "Register it with ToBeText as the URL for your Inbound SMS numbers.",
+    storedMetrics: [
+      { name: metrics.names.inboundStored, label: "new SMS stored" },
+      { name: metrics.names.duplicatesAbsorbed, label: "retries and repeats counted" },
+    ],
   },
   statusCallback: {
     ...routeContracts.statusCallback,
     path: "/status-callback",
     entry: "functions/status-callback/handler.ts",
     registration: "Give it as the `callback` parameter of each SMS you send through ToBeText.",
+    storedMetrics: [{ name: metrics.names.callbacksStored, label: "callbacks stored" }],
   },
 } as const satisfies Record<RouteId, RouteDefinition>;
 

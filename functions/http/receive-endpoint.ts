@@ -5,7 +5,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { ReceiverConfig } from "../config/receiver.ts";
-import { metrics as metricNames } from "../contract.ts";
 import { type Envelope, serializeEnvelope } from "../domain/envelope.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
@@ -58,7 +57,6 @@ export function receiveEndpoint<T>(config: ReceiverConfig, route: ReceiveRoute<T
     // At info, a message's one line is the processor's, which knows what became of it (and names
     // this request by apiRequestId): a second line here would double what logs cost per message.
     logger.debug(`${config.label} queued`, route.describe(acceptance.value));
-    metrics.count(metricNames.names.accepted);
     const { sendNum, recvNum } = route.numbers(acceptance.value);
     return tobetextResponse(200, {
       Status: "Success",

@@ -108,9 +108,11 @@ export class ReceiveRoute extends Construct implements Monitored {
 
     const line = (name: MetricName, label: string) =>
       customMetric(this, name, { dimensions: { route: routeId }, label });
-    this.trafficGraph = graph(`${capitalized(route.label)} requests per minute`, [
-      line(metrics.names.accepted, "accepted"),
-    ]);
+    // Counted once, where stored: the receive function counts only what it turns away.
+    this.trafficGraph = graph(
+      `${capitalized(route.label)} accepted per minute (as stored)`,
+      route.storedMetrics.map(({ name, label }) => customMetric(this, name, { label })),
+    );
     this.graphs = [this.trafficGraph];
     const { queue, deadLetterQueue } = this.queue;
     this.sharedLines = {

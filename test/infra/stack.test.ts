@@ -785,7 +785,8 @@ describe("operations", () => {
     const [dashboard] = resourcesOfType<{ DashboardBody: unknown }>("AWS::CloudWatch::Dashboard");
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const shown of [
-      metrics.names.accepted,
+      metrics.names.inboundStored,
+      metrics.names.callbacksStored,
       metrics.names.duplicatesAbsorbed,
       metrics.names.rejected,
       metrics.names.callbackLateness,

@@ -39,6 +39,7 @@ vi.mock("../../infra/topology.ts", async (importOriginal) => {
         path: "/fax",
         entry: "functions/status-callback/handler.ts",
         registration: "Give it to the fax gateway.",
+        storedMetrics: [{ name: topology.metrics.names.callbacksStored, label: "faxes stored" }],
       },
     },
     queues: { ...topology.queues, faxes: { ...topology.queues.statusCallbacks, urlSetting: "FAX_QUEUE_URL" } },

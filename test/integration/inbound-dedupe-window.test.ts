@@ -45,7 +45,9 @@ it("counts a repeat inside the window as a retry, and the same text after it as 
   // An SMS's first window is named after the SMS; a later window after the arrival that opened it.
   expect(retried?.messageId).toBe(String(retried?.fingerprint).slice(0, 32));
   expect(fresh?.messageId).toBe(later.result?.MsgId);
-  expect(listedArrivals(retried).map((entry) => entry.split(" ")[1]).sort()).toEqual(
-    [first.result?.MsgId, retry.result?.MsgId].sort(),
-  );
+  expect(
+    listedArrivals(retried)
+      .map((entry) => entry.split(" ")[1])
+      .sort(),
+  ).toEqual([first.result?.MsgId, retry.result?.MsgId].sort());
 });
