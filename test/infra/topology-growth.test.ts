@@ -165,7 +165,7 @@ describe("a route added to the topology", () => {
     }
     const widgets = dashboardWidgets(template);
     expect(dimensionValues(widgets, "route")).toEqual(new Set(Object.keys(routes)));
-    expect(widgets.map((widget) => widget.properties.title)).toContain("Fax requests per minute");
+    expect(widgets.map((widget) => widget.properties.title)).toContain("Fax accepted per minute (as stored)");
     expect(lineLabels(widgets)).toEqual(
       expect.arrayContaining(["rejected fax", "503 fax", "fax waiting", "fax dead-lettered", "fax errors"]),
     );
@@ -186,12 +186,12 @@ describe("a consumer added to the topology", () => {
     expect(lineLabels(dashboardWidgets(template))).toContain("faxProcessor errors");
   });
 
-  it("may get and put items in its own tables only", () => {
+  it("may get, put and update items in its own tables only", () => {
     const consumer = stack.consumers[faxProcessorId];
     const statements = withPrefix(roleStatements(consumer.processor), "dynamodb:");
     expect(statements).toEqual([
       expect.objectContaining({
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         Resource: stack.resolve(stack.tables[faxProcessor.tables[0] as "dedupe"].tableArn),
       }),
     ]);
