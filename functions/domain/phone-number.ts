@@ -1,4 +1,13 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+import { type MetadataJson, parsePhoneNumberFromString } from "libphonenumber-js/core";
+import metadataJson from "./phone-metadata.json" with { type: "json" };
+
+/**
+ * libphonenumber-js's "min" metadata less the number formats, which parsing and validation never
+ * read (infra/tools/phone-metadata.ts makes it): every country still parses and validates as with
+ * libphonenumber-js/min, and the bundle is 50 KiB lighter. Formatting a number with it would lose
+ * the formats: this module only parses.
+ */
+const metadata = metadataJson as unknown as MetadataJson;
 
 /** A phone number as it was sent, with its E.164 form. */
 export interface PhoneNumber {
@@ -19,7 +28,7 @@ export function parsePhoneNumber(asSent: string): PhoneNumber | undefined {
   const digits = trimmed.replace(/[\s().-]/g, "");
   if (/^00\d+$/.test(digits)) candidates.push(`+${digits.slice(2)}`);
   for (const candidate of candidates) {
-    const parsed = parsePhoneNumberFromString(candidate, "KR");
+    const parsed = parsePhoneNumberFromString(candidate, "KR", metadata);
     if (parsed?.isValid()) return { asSent, e164: parsed.number };
   }
   return undefined;
