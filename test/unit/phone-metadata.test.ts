@@ -8,9 +8,11 @@ import {
 import examples from "libphonenumber-js/examples.mobile.json" with { type: "json" };
 import { parsePhoneNumberFromString as parseWithMinMetadata } from "libphonenumber-js/min";
 import { describe, expect, it } from "vitest";
-import metadata from "../../functions/domain/phone-metadata.json" with { type: "json" };
+import { phoneMetadataJson } from "../../functions/domain/phone-metadata.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { phoneMetadataFile, phoneMetadataText } from "../../infra/tools/phone-metadata.ts";
+
+const metadata = JSON.parse(phoneMetadataJson) as MetadataJson;
 
 /** What libphonenumber-js/min says of a number: the verdict and the number it reads. */
 function minVerdict(text: string, country: CountryCode = "KR") {
@@ -19,7 +21,7 @@ function minVerdict(text: string, country: CountryCode = "KR") {
 }
 
 function ourVerdict(text: string, country: CountryCode = "KR") {
-  const parsed = parsePhoneNumberFromString(text, country, metadata as unknown as MetadataJson);
+  const parsed = parsePhoneNumberFromString(text, country, metadata);
   return parsed && { valid: parsed.isValid(), number: parsed.number, country: parsed.country };
 }
 
@@ -70,7 +72,7 @@ function koreanNumbers(): string[] {
 function foreignNumbers(): { text: string; country: CountryCode }[] {
   return Object.entries(examples as Record<string, string>).flatMap(([id, national]) => {
     const country = id as CountryCode;
-    const callingCode = getCountryCallingCode(country, metadata as unknown as MetadataJson);
+    const callingCode = getCountryCallingCode(country, metadata);
     return [national, `${national}1`, national.slice(0, -1)].flatMap((digits) => [
       { text: `+${callingCode}${digits}`, country: "KR" as CountryCode },
       { text: `001 ${callingCode} ${digits}`, country: "KR" as CountryCode },
