@@ -6,9 +6,10 @@ import { phoneMetadataJson } from "./phone-metadata.ts";
  * read (infra/tools/phone-metadata.ts makes it): every country still parses and validates as with
  * libphonenumber-js/min, and a receive function's bundle is 46 KiB lighter. Parsed from JSON at
  * load, which costs less than the same object as a literal. Formatting a number with it would
- * lose the formats: this module only parses.
+ * lose the formats: this module only parses. Pure, so that a bundle that imports this module but
+ * parses no number (a processor) leaves the metadata out.
  */
-const metadata = JSON.parse(phoneMetadataJson) as MetadataJson;
+const metadata = /* @__PURE__ */ JSON.parse(phoneMetadataJson) as MetadataJson;
 
 /** A phone number as it was sent, with its E.164 form. */
 export interface PhoneNumber {
