@@ -36,7 +36,14 @@ export function decodeCp949Strictly(bytes: Buffer): string | undefined {
 const ksRows = { first: 0xa1, last: 0xfd, userDefined: 0xc9 };
 const ksTrails = { first: 0xa1, count: 94 };
 
-/** Every CP949 code and its character. */
+/** How many two-byte codes CP949 assigns: KS X 1001's 8,224, € and ®, and 8,822 syllables. */
+const cp949Codes = 17_048;
+
+/**
+ * Every CP949 code and its character. TextDecoder("euc-kr") is ICU's in Node (official builds
+ * carry full ICU); should a runtime decode KS X 1001 otherwise, the count differs and this throws
+ * (the request is answered 503 and retried) rather than decode a single byte differently.
+ */
 export function cp949Characters(): Map<number, string> {
   const map = new Map<number, string>();
   // A row at a time: each of its 94 codes decodes to one BMP character, U+FFFD where KS X 1001 has none.
@@ -55,6 +62,7 @@ export function cp949Characters(): Map<number, string> {
   map.set(0xa2e6, "€");
   map.set(0xa2e7, "®");
   addExtensionSyllables(map);
+  if (map.size !== cp949Codes) throw new Error(`CP949 built with ${map.size} codes, not ${cp949Codes}`);
   return map;
 }
 
