@@ -4,7 +4,7 @@ import {
   getCountryCallingCode,
   type MetadataJson,
   parsePhoneNumberFromString,
-} from "libphonenumber-js/core";
+} from "libphonenumber-js/core/es6";
 import examples from "libphonenumber-js/examples.mobile.json" with { type: "json" };
 import { parsePhoneNumberFromString as parseWithMinMetadata } from "libphonenumber-js/min";
 import { describe, expect, it } from "vitest";
