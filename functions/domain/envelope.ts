@@ -153,25 +153,17 @@ export type CallbackArrival = v.InferOutput<typeof callbackArrival>;
 export type Envelope = v.InferOutput<typeof currentEnvelope>;
 export type EnvelopeKind = Envelope["kind"];
 
+/** Written by envelope-json.ts, apart so that a receive function, which only writes, bundles no schema. */
+export { serializeEnvelope } from "./envelope-json.ts";
+
 export class MalformedEnvelopeError extends Error {
   override name = "MalformedEnvelopeError";
 }
 
 /**
- * JSON for an SQS message body. SQS takes only the characters XML allows (tab, LF, CR, U+0020 to
- * U+D7FF, U+E000 to U+FFFD, U+10000 and up), and the stand-in not even those above U+FFFF: every
- * other character is written as its \u escape, the same JSON, so any received text can be queued.
- * (JSON.stringify escapes control characters and lone surrogates itself.)
+ * Reads a queued envelope of this version or the one before; anything else is a poison message and
+ * throws.
  */
-export function serializeEnvelope(envelope: Envelope): string {
-  return JSON.stringify(envelope).replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/gu, (character) =>
-    [...Array(character.length).keys()]
-      .map((index) => `\\u${character.charCodeAt(index).toString(16).padStart(4, "0")}`)
-      .join(""),
-  );
-}
-
-/** Reads a queued envelope of this version or the one before; anything else is a poison message and throws. */
 export function parseEnvelope(body: string): Envelope {
   let parsed: unknown;
   try {

@@ -5,7 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { enqueue } from "../adapters/queue.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import type { ReceiverConfig } from "../config/receiver.ts";
-import { type Envelope, serializeEnvelope } from "../domain/envelope.ts";
+import type { Envelope } from "../domain/envelope.ts";
+import { serializeEnvelope } from "../domain/envelope-json.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields } from "../domain/received-fields.ts";
 import { resultCodes } from "../domain/tobetext-result.ts";
 import { functionMetrics, logger, useLogLevel } from "../observability.ts";

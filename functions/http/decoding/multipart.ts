@@ -1,8 +1,9 @@
 /**
  * multipart/form-data, as PHP's curl sends an array POSTFIELDS. busboy frames the parts, with
- * limits; where it cannot hand back a part's exact bytes, our own scan of the body does.
+ * limits; where it cannot hand back a part's exact bytes, our own scan of the body does. busboy is
+ * loaded with the first multipart body, not at cold start: forms need none of it.
  */
-import busboy from "busboy";
+import type busboy from "busboy";
 import { resultCodes } from "../../domain/tobetext-result.ts";
 import { ToBeTextHttpError } from "../errors.ts";
 import { type DeclaredCharset, decodeName, decodeText, type ReceivedField } from "./charset.ts";
@@ -48,12 +49,13 @@ export async function readMultipart(
 }
 
 /** Parts in body order, with names and values as latin1 text, i.e. their exact bytes. */
-function splitWithBusboy(body: Buffer, contentTypeHeader: string): Promise<RawPart[]> {
+async function splitWithBusboy(body: Buffer, contentTypeHeader: string): Promise<RawPart[]> {
+  const { default: createBusboy } = await import("busboy");
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => reject(new ToBeTextHttpError(400, resultCodes.badBody, reason));
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      parser = createBusboy({
         headers: { "content-type": contentTypeHeader.trim() },
         defCharset: "latin1",
         defParamCharset: "latin1",
