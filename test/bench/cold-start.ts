@@ -1,7 +1,7 @@
 /**
  * Cold-start proxy for each Lambda, beside its floor: the handler bundled as the CDK stack bundles it
  * (infra/bundling.ts: esbuild, ESM, minified), then loaded by a fresh Node process BENCH_COLD_RUNS
- * times (default 11); bundle size and the median time to import it (settings read, SDK clients built),
+ * times (default 21, every bundle once a round); bundle size and the median time to import it (settings read, SDK clients built),
  * which Lambda pays on a cold start. The floors (floor/receive.ts: the SQS client alone, one send per
  * request; floor/processor.ts: the DynamoDB client alone, one conditional PutItem per record) are
  * bundled with the very same settings.
@@ -22,7 +22,7 @@ import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
 import { finish, median, progress } from "./part.ts";
 import type { ColdStartFigures } from "./results.ts";
 
-const runs = Number(process.env.BENCH_COLD_RUNS ?? 11);
+const runs = Number(process.env.BENCH_COLD_RUNS ?? 21);
 const root = resolve(import.meta.dirname, "../..");
 const out = mkdtempSync(join(tmpdir(), "cold-start-"));
 const env: NodeJS.ProcessEnv = {
@@ -67,34 +67,55 @@ async function bundle(entry: string, outfile: string, sourceMaps: boolean) {
   });
 }
 
-function importTimes(outfile: string): Measured["importMs"] {
-  const timings = Array.from({ length: runs }, () =>
-    Number(
-      execFileSync(
-        process.execPath,
-        [
-          "--input-type=module",
-          "-e",
-          `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
-        ],
-        { env, encoding: "utf8" },
-      ),
+/** One fresh process's import of a bundle, in ms. */
+const importOnce = (outfile: string): number =>
+  Number(
+    execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+      ],
+      { env, encoding: "utf8" },
     ),
   );
-  return { median: median(timings), min: Math.min(...timings), max: Math.max(...timings) };
+
+/**
+ * Every bundle imported once a round, `runs` rounds: whatever else the machine does meanwhile
+ * weighs on ours and the floors alike, where back-to-back runs of one bundle would catch a busy
+ * spell alone (the ratios are what the figures compare).
+ */
+function importTimesInTurns(files: readonly string[]): Map<string, Measured["importMs"]> {
+  const timings = new Map(files.map((file) => [file, [] as number[]]));
+  for (let round = 0; round < runs; round++) {
+    for (const file of files) timings.get(file)?.push(importOnce(file));
+  }
+  return new Map(
+    [...timings].map(([file, times]) => [
+      file,
+      { median: median(times), min: Math.min(...times), max: Math.max(...times) },
+    ]),
+  );
 }
 
-progress(`cold start: ${entries.length} bundles, ${runs} fresh imports each, alone and as deployed (map beside)`);
+progress(`cold start: ${entries.length} bundles, ${runs} rounds of fresh imports, alone and as deployed (map beside)`);
 const handlers: Handler[] = [];
 try {
-  for (const { id, entry, floor } of entries) {
-    const plainFile = join(out, "plain", `${id}.mjs`);
-    const deployedFile = join(out, "deployed", `${id}.mjs`);
-    await bundle(entry, plainFile, false);
-    await bundle(entry, deployedFile, true);
-    // Alternated, so that whatever else the machine does weighs on both alike.
-    const plain = importTimes(plainFile);
-    const deployed = importTimes(deployedFile);
+  const files = entries.map(({ id }) => ({
+    plain: join(out, "plain", `${id}.mjs`),
+    deployed: join(out, "deployed", `${id}.mjs`),
+  }));
+  for (const [index, { entry }] of entries.entries()) {
+    await bundle(entry, files[index]?.plain ?? "", false);
+    await bundle(entry, files[index]?.deployed ?? "", true);
+  }
+  const times = importTimesInTurns(files.flatMap(({ plain, deployed }) => [plain, deployed]));
+  for (const [index, { id, floor }] of entries.entries()) {
+    const plainFile = files[index]?.plain ?? "";
+    const deployedFile = files[index]?.deployed ?? "";
+    const plain = times.get(plainFile) ?? { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+    const deployed = times.get(deployedFile) ?? plain;
     handlers.push({
       id,
       floor,

@@ -348,7 +348,7 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
         }),
     ),
     [
-      `Each bundled as the stack bundles it (infra/bundling.ts) and imported by a fresh Node process, ${coldStart.runs} times`,
+      `Each bundled as the stack bundles it (infra/bundling.ts) and imported by a fresh Node process, ${coldStart.runs} times, every bundle once a round`,
       "(median). As deployed: bundled with its source map beside it (sourcesContent off), as",
       "infra/constructs/receiver-function.ts deploys it (the map is read when an error is logged, not at load). The floors: the SQS client",
       "alone (receivers), the DynamoDB client alone (processors), bundled with the same settings.",
