@@ -27,7 +27,7 @@ import {
   startDynalite,
   startDynamoDbLocal,
 } from "../../infra/local/stand-ins.ts";
-import { createTableInput, indexInput } from "../../infra/local/table-schema.ts";
+import { createTableInput, indexInput, waitUntilActive, waitUntilDeleted } from "../../infra/local/table-schema.ts";
 import { type TableDefinition, type TableId, tables } from "../../infra/topology.ts";
 import { testUrlSecret } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
@@ -207,14 +207,18 @@ describe("a rebuild cut short", () => {
         GlobalSecondaryIndexes: undefined,
       }),
     );
+    // Even a stand-in takes a moment to make a table usable: a put before then finds no table.
+    await waitUntilActive(client, copy);
     const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
     // Copying: a part of the items in the copy. Deleted and restoring: all of them.
     const copied = step === "copying" ? Items.slice(0, 10) : Items;
     for (const Item of copied) await client.send(new PutItemCommand({ TableName: copy, Item }));
     if (step === "copying") return;
     await client.send(new DeleteTableCommand({ TableName: tableName }));
+    await waitUntilDeleted(client, tableName);
     if (step === "deleted") return;
     await client.send(new CreateTableCommand(createTableInput(tableName, table)));
+    await waitUntilActive(client, tableName);
     for (const Item of Items.slice(0, 5)) await client.send(new PutItemCommand({ TableName: tableName, Item }));
   }
 
