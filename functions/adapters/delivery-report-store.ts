@@ -1,6 +1,6 @@
 import type { DeliveryReportPorts, StoredDeliveryReport } from "../use-cases/record-status-callback.ts";
 import { arrivalMarkers } from "./arrival-markers.ts";
-import { updateItemAsync } from "./dynamodb.ts";
+import { updateItem } from "./dynamodb.ts";
 
 export interface DeliveryReportTables {
   deliveryReports: string;
@@ -11,7 +11,6 @@ export interface DeliveryReportTables {
 export function deliveryReportStore(tables: DeliveryReportTables): DeliveryReportPorts {
   return {
     ...arrivalMarkers(tables.dedupe),
-    updateReport: (recordId, change) =>
-      updateItemAsync<StoredDeliveryReport>(tables.deliveryReports, { recordId }, change),
+    updateReport: (recordId, change) => updateItem<StoredDeliveryReport>(tables.deliveryReports, { recordId }, change),
   };
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ContentionError } from "../use-cases/contention.ts";
 
 /**
  * One DynamoDB client per execution environment, built at module scope. The endpoint comes
@@ -13,32 +14,15 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
 /** Attribute holding an item's revision for optimistic locking. */
 const revisionAttribute = "revision";
 
-export class ContentionError extends Error {
-  override name = "ContentionError";
-}
-
 /**
  * Read-modify-write of one item under optimistic locking: `change` gets the current item (or
  * undefined) and returns the next one, or undefined to leave it as is. A concurrent writer makes
  * the conditional put fail and the change is computed again on fresh data, so concurrent
  * changes to one item all land, none lost. Works on every DynamoDB (no transactions needed).
+ * `change` may read or write other items; whatever it writes must stay true if the put then
+ * loses to a concurrent writer, since it runs again on the fresher item.
  */
 export async function updateItem<T extends object>(
-  tableName: string,
-  key: Record<string, string>,
-  change: (current: T | undefined) => T | undefined,
-  maxAttempts = 12,
-): Promise<T | undefined> {
-  return updateItemAsync(tableName, key, async (current: T | undefined) => change(current), maxAttempts);
-}
-
-/**
- * updateItem for a change that needs storage of its own between the read and the conditional
- * put (it may read or write other items): the same optimistic locking, `change` awaited. Whatever
- * `change` writes must stay true if the put then loses to a concurrent writer, since `change`
- * runs again on the fresher item.
- */
-export async function updateItemAsync<T extends object>(
   tableName: string,
   key: Record<string, string>,
   change: (current: T | undefined) => Promise<T | undefined>,

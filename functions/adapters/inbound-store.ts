@@ -75,7 +75,13 @@ const windowsKey = (fingerprint: string) => `windows#${fingerprint}`;
  */
 function countExpression({ entry, receivedAt, content, window, movesFirstBack, maxArrivals }: ArrivalCount) {
   const created = { ...content, ...window } as Record<string, unknown>;
-  const names: Record<string, string> = { "#arrivals": "arrivals", "#count": "deliveryCount" };
+  const names: Record<string, string> = {
+    "#arrivals": "arrivals",
+    "#count": "deliveryCount",
+    "#windowFrom": "windowFrom",
+    "#windowUntil": "windowUntil",
+    "#first": "firstArrivalAt",
+  };
   const values: Record<string, unknown> = {
     ":t": receivedAt,
     ":entry": entry,
@@ -85,9 +91,6 @@ function countExpression({ entry, receivedAt, content, window, movesFirstBack, m
   };
   const takes =
     "#windowFrom <= :t AND :t < #windowUntil AND NOT contains(#arrivals, :entry) AND size(#arrivals) < :max";
-  names["#windowFrom"] = "windowFrom";
-  names["#windowUntil"] = "windowUntil";
-  names["#first"] = "firstArrivalAt";
   const add = "ADD #count :one, #arrivals :entries";
   if (movesFirstBack) {
     return {

@@ -16,6 +16,7 @@ import {
 } from "../domain/inbound-message.ts";
 import { fingerprintOf } from "../domain/inbound-sms.ts";
 import { dedupeStateLifetimeMs } from "./arrival-markers.ts";
+import { ContentionError } from "./contention.ts";
 
 /** One arrival to count on one record, and the record to make when there is none. */
 export interface ArrivalCount {
@@ -59,10 +60,6 @@ export interface RecordedArrival {
   duplicate: boolean;
   /** The record's count after this arrival (when counted) or as found (when not). */
   deliveryCount: number;
-}
-
-export class ContentionError extends Error {
-  override name = "ContentionError";
 }
 
 /**
