@@ -177,7 +177,7 @@ describe("log lines: one per message (the processor's), at most 400 bytes", () =
     expect(lines.map(({ level, message }) => [level, message])).toEqual([["INFO", "inbound SMS stored"]]);
     expect(lines[0]).toMatchObject({
       arrivalId,
-      apiRequestId: expect.any(String),
+      apiRequestId: response.headers.get("apigw-requestid"),
       flags: expect.arrayContaining(["UNDECODABLE_BYTES"]),
     });
     for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
@@ -206,7 +206,7 @@ describe("log lines: one per message (the processor's), at most 400 bytes", () =
 
     const lines = logLines();
     expect(lines.map(({ level, message }) => [level, message])).toEqual([["INFO", "status callback stored"]]);
-    expect(lines[0]).toMatchObject({ arrivalId, apiRequestId: expect.any(String) });
+    expect(lines[0]).toMatchObject({ arrivalId, apiRequestId: response.headers.get("apigw-requestid") });
     for (const line of lines) expect(bytesOnColdStart(line), JSON.stringify(line)).toBeLessThanOrEqual(400);
     expect(emfDocuments()).toHaveLength(1);
   });
