@@ -13,6 +13,10 @@ export const settingNames = {
   /** Optional allowlist of caller addresses (CIDR, comma-separated); empty allows any. */
   allowedSources: "TOBETEXT_ALLOWED_CIDRS",
   logLevel: "LOG_LEVEL",
+  /** ToBeText's send endpoint (README "Sending"); its backup host is an operator's choice, never automatic. */
+  sendApiUrl: "TOBETEXT_API_URL",
+  /** A sent message with no final result this long after its request is expired by the sweep. */
+  resultTimeoutSeconds: "SEND_RESULT_TIMEOUT_SECONDS",
 } as const;
 
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
@@ -27,6 +31,10 @@ export const settingDefaults: Record<SettingName, string> = {
   [settingNames.dedupeWindowSeconds]: "3600",
   [settingNames.allowedSources]: "",
   [settingNames.logLevel]: "info",
+  // TLS by default (port 18443 of ToBeText's API host); the backup host is for ToBeText-announced outages.
+  [settingNames.sendApiUrl]: "https://api-dev.tbnws.com:18443/sms",
+  // ToBeText reports 3 to 30 minutes after a send; 72 hours leaves room for a handset switched off for days.
+  [settingNames.resultTimeoutSeconds]: String(72 * 3600),
 };
 
 export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -46,6 +54,35 @@ export const urlSecretSettings = {
   minimumLength: 16,
 } as const;
 
+/**
+ * ToBeText's credentials for sending (Cid and token). Locally (and anywhere without Secrets Manager)
+ * the values themselves; on AWS the ARN of a Secrets Manager secret holding `{"cid": "...", "token": "..."}`.
+ */
+export const sendCredentialSettings = {
+  cid: "TOBETEXT_CID",
+  token: "TOBETEXT_TOKEN",
+  secretArn: "TOBETEXT_CREDENTIALS_SECRET_ARN",
+} as const;
+
+/**
+ * The status-callback route's URL without its secret (`https://…/status-callback`): the sender
+ * appends the current URL secret and gives it to ToBeText as each message's `callback`.
+ */
+export const statusCallbackUrlSetting = "STATUS_CALLBACK_URL";
+
+/** What a send request may be (README "Sending"), checked by `npm run send` and again by the sender. */
+export const sendLimits = {
+  /** ToBeText's Body rule: at most 160 bytes, i.e. 160 ASCII characters, or 80 when any is not ASCII. */
+  maxAsciiCharacters: 160,
+  maxOtherCharacters: 80,
+  /** A CKey is this system's key for the message and ToBeText's for its results: short, URL- and log-safe. */
+  ckeyPattern: /^[A-Za-z0-9._:-]{1,64}$/,
+  /** How long the sender waits for ToBeText's answer; after that the outcome is `unknown`, never resent. */
+  requestTimeoutMs: 10_000,
+  /** ToBeText requests one sender invocation has in flight at once (× the outbox's maximumConcurrency in all). */
+  inFlightPerInvocation: 5,
+} as const;
+
 /** The path parameter that carries the URL secret. */
 export const secretPathParameter = "secret";
 
@@ -53,6 +90,8 @@ export const secretPathParameter = "secret";
 export const queueUrlSettings = {
   inboundSms: "INBOUND_QUEUE_URL",
   statusCallbacks: "STATUS_QUEUE_URL",
+  /** Send requests (README "Sending"): the customer's systems `SendMessage` here, authorised by IAM. */
+  outbox: "OUTBOX_QUEUE_URL",
 } as const;
 export type QueueId = keyof typeof queueUrlSettings;
 
@@ -61,6 +100,7 @@ export const tableNameSettings = {
   dedupe: "DEDUPE_TABLE",
   deliveryReports: "DELIVERY_REPORTS_TABLE",
   rejectedRequests: "REJECTED_REQUESTS_TABLE",
+  sentMessages: "SENT_MESSAGES_TABLE",
 } as const;
 export type TableId = keyof typeof tableNameSettings;
 
@@ -150,6 +190,18 @@ export const metrics = {
     callbackLateness: "CallbackLatenessSeconds",
     /** Queue records a processor could not process (they are retried, then dead-lettered). */
     recordsFailed: "RecordsFailed",
+    /** Send requests ToBeText accepted, refused (by it or before it), or whose answer never came. */
+    sendsAccepted: "SendsAccepted",
+    sendsRefused: "SendsRefused",
+    sendsUnknown: "SendsUnknown",
+    /** Send requests for a CKey already taken: not sent again. */
+    sendsHeld: "SendsHeld",
+    /** Final results of sent messages: from a status callback, or the sweep's expiry. The alarm watches the expired share. */
+    sentDelivered: "SentDelivered",
+    sentFailed: "SentFailed",
+    sentExpired: "SentExpired",
+    /** Status callbacks for no message this system sent (yet): kept, flagged `orphan`. */
+    callbacksUnmatched: "CallbacksUnmatched",
   },
 } as const;
 

@@ -8,6 +8,7 @@ import {
   type RouteId,
   routeContracts,
   secretPathParameter,
+  sendLimits,
   type TableId,
   tableNameSettings,
 } from "../functions/contract.ts";
@@ -76,6 +77,15 @@ const standardQueue = {
 export const queues = {
   inboundSms: { urlSetting: queueUrlSettings.inboundSms, ...standardQueue },
   statusCallbacks: { urlSetting: queueUrlSettings.statusCallbacks, ...standardQueue },
+  outbox: {
+    urlSetting: queueUrlSettings.outbox,
+    ...standardQueue,
+    // Above the sender's timeout (30 s) six times over, as for the others.
+    visibilityTimeoutSeconds: 180,
+    // With inFlightPerInvocation (5) and two invocations at most, ToBeText never has more than 10 requests at once.
+    batchSize: sendLimits.inFlightPerInvocation,
+    maximumConcurrency: 2,
+  },
 } as const satisfies Record<QueueId, QueueDefinition>;
 
 /** What an index holds besides its own keys and the table's (DynamoDB's ProjectionType). */
@@ -120,13 +130,13 @@ export interface TableDefinition {
  * An index projecting its keys only, named after them (`sender-firstArrivalAt-keys`), as the DynamoDB console
  * lists it. `replaces`: the name the same keys had, projecting ALL, in stacks deployed by earlier versions.
  */
-function keysOnlyIndex(partitionKey: string, sortKey: string, former: { replaces: string }): IndexDefinition {
+function keysOnlyIndex(partitionKey: string, sortKey: string, former?: { replaces: string }): IndexDefinition {
   return {
     name: `${partitionKey}-${sortKey}-keys`,
     partitionKey,
     sortKey,
     projection: { type: "KEYS_ONLY" },
-    replaces: { name: former.replaces, projection: { type: "ALL" } },
+    ...(former ? { replaces: { name: former.replaces, projection: { type: "ALL" } } } : {}),
   };
 }
 
@@ -161,6 +171,17 @@ export const tables = {
     description: "requests that could not be accepted, with the reason",
     partitionKey: "rejectionId",
     indexes: [keysOnlyIndex("route", "receivedAt", { replaces: "byRoute" })],
+  },
+  sentMessages: {
+    nameSetting: tableNameSettings.sentMessages,
+    description: "SMS sent through ToBeText, one item per CKey, with their results",
+    partitionKey: "ckey",
+    indexes: [
+      keysOnlyIndex("msgId", "requestedAt"),
+      keysOnlyIndex("recipient", "requestedAt"),
+      // Sparse: only messages still awaiting a final result have `awaiting`; the sweep finds the overdue ones.
+      keysOnlyIndex("awaiting", "resultDueAt"),
+    ],
   },
 } as const satisfies Record<TableId, TableDefinition>;
 
@@ -219,9 +240,40 @@ export const consumers = {
     entry: "functions/status-processor/handler.ts",
     queue: "statusCallbacks",
     timeoutSeconds: 10,
-    tables: ["deliveryReports", "dedupe", "rejectedRequests"],
+    // sentMessages: each callback joins the message it reports on.
+    tables: ["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"],
+  },
+  sender: {
+    entry: "functions/sender/handler.ts",
+    queue: "outbox",
+    // ToBeText's answer is awaited at most sendLimits.requestTimeoutMs (10 s); the rest is DynamoDB.
+    timeoutSeconds: 30,
+    // deliveryReports: a callback that came before the send's answer is joined once the answer is stored.
+    tables: ["sentMessages", "deliveryReports"],
   },
 } as const satisfies Record<string, ConsumerDefinition>;
+
+export interface ScheduleDefinition {
+  entry: string;
+  /** How often it runs (an EventBridge schedule on AWS, a timer in `npm start`). */
+  everyMinutes: number;
+  timeoutSeconds: number;
+  tables: readonly TableId[];
+}
+
+export const schedules = {
+  /**
+   * Every sent message reaches a final state: the sweep expires those with no final result by their
+   * `resultDueAt` (SEND_RESULT_TIMEOUT_SECONDS after the request), joining any callback that came first.
+   */
+  resultSweep: {
+    entry: "functions/result-sweep/handler.ts",
+    everyMinutes: 15,
+    timeoutSeconds: 300,
+    tables: ["sentMessages", "deliveryReports"],
+  },
+} as const satisfies Record<string, ScheduleDefinition>;
+export type ScheduleId = keyof typeof schedules;
 
 /** Lambda sizing. CPU grows with memory: 512 MB keeps cold starts short for a caller that retries slow answers. */
 export const functionDefaults = {
@@ -239,6 +291,8 @@ export const operations = {
   ackBudgetMs: 3000,
   /** A queued message older than this means its processor is not keeping up. */
   oldestMessageAlarmSeconds: 300,
+  /** Alarm when more than this share of sent messages' final results (over 6 hours, 20 at least) is `expired`. */
+  expiredShareAlarmPercent: 10,
 } as const;
 
 export const secretRoutePath = (route: RouteDefinition) => `${route.path}/{${secretPathParameter}}`;
