@@ -81,6 +81,11 @@ export const sendLimits = {
   requestTimeoutMs: 10_000,
   /** ToBeText requests one sender invocation has in flight at once (× the outbox's maximumConcurrency in all). */
   inFlightPerInvocation: 5,
+  /**
+   * A reservation still `sending` this long after it was made belongs to an invocation that stopped
+   * (the sender times out after 30 s): a redelivery then records it `unknown` instead of waiting.
+   */
+  stalledReservationMs: 120_000,
 } as const;
 
 /** The path parameter that carries the URL secret. */

@@ -44,22 +44,35 @@ export function cachedSecrets(
   now: () => number = Date.now,
   cacheMs: number = urlSecretSettings.cacheSeconds * 1000,
 ): UrlSecrets {
-  let cached: { secrets: string[]; readAt: number } | undefined;
-  let pending: Promise<string[]> | undefined;
+  return cachedSecretValue(readSecretString, (value) => parseSecretValue(value, "the URL secret"), now, cacheMs);
+}
+
+/**
+ * A Secrets Manager value, parsed, read once per cache period, one read at a time however many
+ * callers wait for it; when a refresh fails, the value last read stays in use.
+ */
+export function cachedSecretValue<T>(
+  readSecretString: () => Promise<string>,
+  parse: (value: string) => T,
+  now: () => number = Date.now,
+  cacheMs: number = urlSecretSettings.cacheSeconds * 1000,
+): () => Promise<T> {
+  let cached: { value: T; readAt: number } | undefined;
+  let pending: Promise<T> | undefined;
   return async () => {
-    if (cached && now() - cached.readAt < cacheMs) return cached.secrets;
+    if (cached && now() - cached.readAt < cacheMs) return cached.value;
     pending ??= readSecretString()
-      .then((value) => parseSecretValue(value, "the URL secret"))
+      .then(parse)
       .finally(() => {
         pending = undefined;
       });
     try {
-      cached = { secrets: await pending, readAt: now() };
+      cached = { value: await pending, readAt: now() };
     } catch (error) {
-      // A passing Secrets Manager fault must not turn ToBeText away: keep the secrets last read.
+      // A passing Secrets Manager fault must not stop the function: keep the value last read.
       if (!cached) throw error;
-      logger.warn("URL secret could not be refreshed; using the one last read", { error });
+      logger.warn("a secret could not be refreshed; using the value last read", { error });
     }
-    return cached.secrets;
+    return cached.value;
   };
 }

@@ -28,16 +28,19 @@ export interface ReceiverSettings {
 export function readReceiverSettings(env: Env = process.env): ReceiverSettings {
   return {
     prefixes: listSetting(env, settingNames.prefixes),
-    receivingNumbers: new Set(
-      listSetting(env, settingNames.receivingNumbers).map((number) => {
-        const parsed = parsePhoneNumber(number);
-        if (!parsed) throw new SettingError(`${settingNames.receivingNumbers}: ${number} is not a phone number`);
-        return parsed.e164;
-      }),
-    ),
+    receivingNumbers: new Set(accountNumbers(env)),
     allowedSources: allowlist(listSetting(env, settingNames.allowedSources)),
     logLevel: logLevel(env),
   };
+}
+
+/** TOBETEXT_NUMBERS in E.164, in the order given: the numbers ToBeText receives for and sends from. */
+export function accountNumbers(env: Env = process.env): string[] {
+  return listSetting(env, settingNames.receivingNumbers).map((number) => {
+    const parsed = parsePhoneNumber(number);
+    if (!parsed) throw new SettingError(`${settingNames.receivingNumbers}: ${number} is not a phone number`);
+    return parsed.e164;
+  });
 }
 
 export interface ReceiverConfig {

@@ -4,10 +4,11 @@
  */
 import { type ProcessorSettings, readProcessorSettings } from "./processor.ts";
 import { type ReceiverSettings, readReceiverSettings } from "./receiver.ts";
+import { readSendSettings, type SendSettings } from "./sender.ts";
 import type { Env } from "./settings.ts";
 
-export type UserSettings = ReceiverSettings & ProcessorSettings;
+export type UserSettings = ReceiverSettings & ProcessorSettings & SendSettings;
 
 export function readUserSettings(env: Env = process.env): UserSettings {
-  return { ...readReceiverSettings(env), ...readProcessorSettings(env) };
+  return { ...readReceiverSettings(env), ...readProcessorSettings(env), ...readSendSettings(env) };
 }

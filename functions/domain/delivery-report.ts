@@ -40,6 +40,10 @@ export interface DeliveryReport {
   flags: ReportFlag[];
   /** The latest callbacks' arrival ids, as `deliveryId` (stored name), at most `maxListedCallbacks`. */
   callbacks: ListedCallback[];
+  /** The CKey of the sent message (sentMessages) this record reports on, once joined. */
+  sentCKey?: string;
+  /** Set while no message this system sent is known for it: a message sent elsewhere, or not joined yet. */
+  orphan?: true;
 }
 
 export interface ListedCallback {

@@ -1,37 +1,54 @@
-import { deliveryReportStore } from "../adapters/delivery-report-store.ts";
+import { deliveryReportLinks, deliveryReportStore } from "../adapters/delivery-report-store.ts";
+import { sentMessageStore } from "../adapters/sent-message-store.ts";
 import { readProcessorConfig } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
 import { clip, functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordStatusCallback } from "../use-cases/record-status-callback.ts";
+import { type Applied, sentMessageOf, settleFromReport } from "../use-cases/settle-sent-message.ts";
 
 const metrics = functionMetrics();
-const { settings, tableNames } = readProcessorConfig(["deliveryReports", "dedupe", "rejectedRequests"]);
+const { settings, tableNames } = readProcessorConfig(["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"]);
 const deliveryReports = deliveryReportStore(tableNames);
+const sentMessages = sentMessageStore(tableNames.sentMessages);
+const joinPorts = { ...sentMessages, ...deliveryReportLinks(tableNames.deliveryReports) };
 
-/** Folds each queued status callback into its message's delivery record; keeps rejected requests. */
+/**
+ * Folds each queued status callback into its message's delivery record, and the record into the
+ * sent message it reports on (by CKey, else MsgId); keeps rejected requests.
+ */
 export const handler = envelopeProcessor(
   { settings, rejectedRequestsTable: tableNames.rejectedRequests, metrics },
   {
     "status-callback": async ({ arrival }) => {
-      const recorded = await recordStatusCallback(arrival, deliveryReports);
+      const recorded = await recordStatusCallback(arrival, deliveryReports, (report) =>
+        sentMessageOf(report, sentMessages),
+      );
+      const { report, sent } = recorded;
+      // The record names its sent message already (written with the count): only the message is left to update.
+      const applied: Applied | undefined =
+        report && sent ? await settleFromReport(sent.ckey, { ...report, sentCKey: sent.ckey }, joinPorts, sent) : undefined;
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,
         recordId: clip(recorded.recordId, 48),
-        outcome: recorded.report?.outcome,
-        callbackCount: recorded.report?.callbackCount,
+        outcome: report?.outcome,
+        callbackCount: report?.callbackCount,
         counted: recorded.counted,
+        ...(report ? { sent: sent ? (applied ?? "unchanged") : "orphan" } : {}),
       });
-      if (!recorded.counted) return;
+      if (!recorded.counted || !report) return;
       metrics.count(metricNames.names.callbacksStored);
-      const firstCallbackAt = recorded.report?.firstCallbackAt ?? arrival.receivedAt;
+      if (!sent) metrics.count(metricNames.names.callbacksUnmatched);
+      if (applied === "result") {
+        metrics.count(report.outcome === "delivered" ? metricNames.names.sentDelivered : metricNames.names.sentFailed);
+      }
+      const firstCallbackAt = report.firstCallbackAt ?? arrival.receivedAt;
       metrics.seconds(
         metricNames.names.callbackLateness,
         (Date.parse(arrival.receivedAt) - Date.parse(firstCallbackAt)) / 1000,
       );
-      if (recorded.report?.flags.includes("CONFLICTING_FINAL_RESULTS"))
-        metrics.count(metricNames.names.conflictingResults);
+      if (report.flags.includes("CONFLICTING_FINAL_RESULTS")) metrics.count(metricNames.names.conflictingResults);
     },
   },
 );

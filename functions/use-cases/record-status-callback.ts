@@ -6,6 +6,7 @@ import {
   maxListedCallbacks,
 } from "../domain/delivery-report.ts";
 import type { CallbackArrival } from "../domain/envelope.ts";
+import type { SentMessage } from "../domain/sent-message.ts";
 import { deliveryRecordIdOf } from "../domain/status-callback.ts";
 import { type ArrivalMarkers, dedupeStateLifetimeMs } from "./arrival-markers.ts";
 
@@ -37,7 +38,12 @@ export interface RecordedCallback {
   counted: boolean;
   /** The record with this callback counted; undefined when it was already. */
   report: DeliveryReport | undefined;
+  /** The sent message it reports on, as read before the record was written (see `findSent`). */
+  sent: SentMessage | undefined;
 }
+
+/** Finds the sent message a record reports on (use-cases/settle-sent-message.ts), or none. */
+export type FindSentMessage = (report: DeliveryReport) => Promise<SentMessage | undefined>;
 
 /**
  * Records one status callback exactly once on its message's delivery record (keyed by MsgId,
@@ -53,14 +59,23 @@ export interface RecordedCallback {
 export async function recordStatusCallback(
   arrival: CallbackArrival,
   ports: DeliveryReportPorts,
+  findSent?: FindSentMessage,
 ): Promise<RecordedCallback> {
   const recordId = deliveryRecordIdOf(arrival.callback);
   let counted = false;
+  let sent: SentMessage | undefined;
   const report = await ports.updateReport(recordId, async (current) => {
     counted = false;
     if (current !== undefined && (await alreadyCounted(current, arrival, ports))) return undefined;
-    const next = countCallback(current, arrival, recordId);
-    if (next === undefined) return undefined;
+    const counting = countCallback(current, arrival, recordId);
+    if (counting === undefined) return undefined;
+    // Which sent message it reports on, written with the count: an orphan costs no second write.
+    sent = findSent ? await findSent(counting) : undefined;
+    const joined = sent?.ckey ?? current?.sentCKey;
+    const next: DeliveryReport = {
+      ...counting,
+      ...(joined !== undefined ? { sentCKey: joined } : findSent || current?.orphan ? { orphan: true } : {}),
+    };
     // Marked before the record stops listing them: they are counted in `current` already, so a
     // marker is true even if this put then loses to a concurrent writer.
     const listed = new Set(next.callbacks.map((listed) => listed.deliveryId));
@@ -78,7 +93,7 @@ export async function recordStatusCallback(
       ? next
       : { ...next, callbacksToMark: [{ deliveryId: arrival.arrivalId, arrivedAt: arrival.receivedAt }] };
   });
-  return { recordId, counted, report: counted ? report : undefined };
+  return { recordId, counted, report: counted ? report : undefined, sent: counted ? sent : undefined };
 }
 
 /**

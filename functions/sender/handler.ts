@@ -1,0 +1,96 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { deliveryReportLinks } from "../adapters/delivery-report-store.ts";
+import { sentMessageStore } from "../adapters/sent-message-store.ts";
+import { toBeTextApi } from "../adapters/tobetext-api.ts";
+import { toBeTextCredentials } from "../adapters/tobetext-credentials.ts";
+import { urlSecretsFrom } from "../adapters/url-secrets.ts";
+import { readSenderConfig } from "../config/sender.ts";
+import { logLevel } from "../config/settings.ts";
+import { metrics as metricNames } from "../contract.ts";
+import { clip, functionMetrics, logger, useLogLevel } from "../observability.ts";
+import { type SendResult, sendMessage } from "../use-cases/send-message.ts";
+
+const config = readSenderConfig();
+useLogLevel(logLevel());
+const metrics = functionMetrics();
+const sentMessages = sentMessageStore(config.tableNames.sentMessages);
+const reports = deliveryReportLinks(config.tableNames.deliveryReports);
+const urlSecrets = urlSecretsFrom(config.urlSecrets);
+const ports = {
+  ...sentMessages,
+  ...reports,
+  ...toBeTextApi(config.settings.sendApiUrl),
+  credentials: toBeTextCredentials(config.credentials),
+  // The current URL secret: ToBeText keeps a message's callback URL, so a rotation's previous one still works for it.
+  callbackUrl: async () => `${config.statusCallbackUrl}/${(await urlSecrets())[0]}`,
+};
+
+async function processRecord(record: SQSRecord): Promise<void> {
+  try {
+    const result = await sendMessage({ body: record.body, requestId: record.messageId }, ports, config.settings);
+    report(result, record);
+  } catch (error) {
+    metrics.count(metricNames.names.recordsFailed);
+    logger.error("send request failed; it will be retried, then dead-lettered", {
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      error,
+    });
+    throw error;
+  }
+}
+
+/** One line per request, with what tells it apart and never a number or the text. */
+function report(result: SendResult, record: SQSRecord): void {
+  const base = { requestId: record.messageId };
+  switch (result.kind) {
+    case "refused-here":
+      metrics.count(metricNames.names.sendsRefused);
+      logger.info("send request refused", { ...base, ckey: clip(result.record.ckey, 80), reason: clip(result.record.reason, 160) });
+      return;
+    case "held":
+      metrics.count(metricNames.names.sendsHeld);
+      if (result.stalled) metrics.count(metricNames.names.sendsUnknown);
+      logger.info("send request held: its CKey was taken", {
+        ...base,
+        ckey: clip(result.record.ckey, 80),
+        status: result.stalled ? "unknown" : result.record.status,
+      });
+      return;
+    case "sent": {
+      const { outcome } = result;
+      metrics.count(
+        outcome.sendOutcome === "accepted"
+          ? metricNames.names.sendsAccepted
+          : outcome.sendOutcome === "refused"
+            ? metricNames.names.sendsRefused
+            : metricNames.names.sendsUnknown,
+      );
+      logger.info("message sent to ToBeText", {
+        ...base,
+        ckey: clip(result.ckey, 80),
+        sendOutcome: outcome.sendOutcome,
+        msgId: clip(outcome.msgId, 48),
+        errorCode: clip(outcome.errorCode, 16),
+        ...(outcome.reason === undefined ? {} : { reason: clip(outcome.reason, 160) }),
+        ...(result.joined ? { joined: true } : {}),
+      });
+    }
+  }
+}
+
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * Sends each request of the outbox through ToBeText, at most once per CKey. A batch is one
+ * invocation's requests in flight at once (the outbox's batch size), so ToBeText sees at most
+ * batch size × the event source's maximum concurrency requests at a time.
+ */
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics.emf))
+  .handler((event, context) => processPartialResponse(event, processRecord, processor, { context }));

@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { sendLimits } from "../contract.ts";
+import type { DeliveryReport } from "../domain/delivery-report.ts";
+import {
+  type AnswerOutcome,
+  checkSendRequest,
+  outcomeOfAnswer,
+  refusedRecord,
+  reservation,
+  type SenderNumbers,
+  type SentMessage,
+  type ToBeTextAnswer,
+  toBeTextFields,
+} from "../domain/sent-message.ts";
+import { type SentMessageJoinPorts, settleFromReport } from "./settle-sent-message.ts";
+
+/** What happened to a send request's HTTP request to ToBeText. */
+export type DeliveryAttempt =
+  | { kind: "answered"; answer: ToBeTextAnswer }
+  /** It never left (no connection): ToBeText cannot have it, so sending later is safe. */
+  | { kind: "not-sent"; error: string }
+  /** It left and no answer came (a timeout, a reset): ToBeText may have it. */
+  | { kind: "no-answer"; error: string };
+
+/** What sending needs; adapters/ provide it. */
+export interface SendPorts extends SentMessageJoinPorts {
+  /** Writes the record unless its CKey has one: undefined when written, else the record there. */
+  reserve(record: SentMessage): Promise<SentMessage | undefined>;
+  /** Records the outcome on the reservation `attempt` holds; false when it holds none (any more). */
+  recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<boolean>;
+  /** Deletes the reservation `attempt` holds: the request never reached ToBeText. */
+  release(ckey: string, attempt: string): Promise<void>;
+  /** The message ToBeText gets. */
+  post(fields: Record<string, string>): Promise<DeliveryAttempt>;
+  credentials(): Promise<{ cid: string; token: string }>;
+  /** This stack's status-callback URL, its secret included. */
+  callbackUrl(): Promise<string>;
+  /** The delivery record of a MsgId or CKey, if callbacks came for it. */
+  findReport(ids: { msgId?: string; ckey: string }): Promise<DeliveryReport | undefined>;
+}
+
+export interface RecordedOutcome extends AnswerOutcome {
+  answer?: string;
+  answeredAt: string;
+}
+
+export interface SendSettings {
+  numbers: SenderNumbers;
+  resultTimeoutMs: number;
+}
+
+export type SendResult =
+  | { kind: "refused-here"; record: SentMessage }
+  | { kind: "sent"; outcome: AnswerOutcome; ckey: string; joined: boolean }
+  /** The CKey was taken: nothing sent. `stalled` when this request recorded its stopped reservation `unknown`. */
+  | { kind: "held"; record: SentMessage; stalled: boolean };
+
+/** The request never reached ToBeText; its reservation is released and SQS delivers it again later. */
+export class ToBeTextUnreachableError extends Error {
+  override name = "ToBeTextUnreachableError";
+}
+
+const maxAnswerCharacters = 2000;
+
+/**
+ * Sends one request from the outbox at most once per CKey. The CKey is reserved by a conditional
+ * write before anything goes to ToBeText, so concurrent duplicates, retries and SQS redeliveries
+ * find it taken and send nothing. A request that never left (no connection) gives its CKey back
+ * and fails, to be delivered again by SQS; one that left without an answer is recorded `unknown`
+ * and never sent again: the status callback, which carries the CKey, settles it.
+ */
+export async function sendMessage(
+  request: { body: string; requestId: string },
+  ports: SendPorts,
+  settings: SendSettings,
+  now: () => Date = () => new Date(),
+): Promise<SendResult> {
+  const attempt = randomUUID();
+  const ids = { requestId: request.requestId, attempt };
+  const checked = checkSendRequest(parseJson(request.body), settings.numbers, request.requestId);
+  if (!checked.ok) {
+    // Kept, keyed by its CKey, or by its SQS message when its CKey is unusable.
+    const record = refusedRecord({ ...checked, ckey: checked.ckey ?? `refused:${request.requestId}` }, ids, now());
+    const existing = await ports.reserve(record);
+    return existing ? { kind: "held", record: existing, stalled: false } : { kind: "refused-here", record };
+  }
+  const { command } = checked;
+  // Before the reservation: a configuration fault fails the request whole, and SQS delivers it again.
+  const [credentials, callback] = await Promise.all([ports.credentials(), ports.callbackUrl()]);
+  const existing = await ports.reserve(reservation(command, ids, now(), settings.resultTimeoutMs));
+  if (existing) return { kind: "held", record: existing, stalled: await recordIfStalled(existing, ports, now()) };
+
+  const delivery = await ports.post(toBeTextFields(command, credentials, callback));
+  if (delivery.kind === "not-sent") {
+    await ports.release(command.ckey, attempt);
+    throw new ToBeTextUnreachableError(`ToBeText could not be reached: ${delivery.error}`);
+  }
+  const outcome: AnswerOutcome =
+    delivery.kind === "answered"
+      ? outcomeOfAnswer(delivery.answer)
+      : { sendOutcome: "unknown", reason: `no answer from ToBeText (${delivery.error}); its status callback will tell` };
+  await ports.recordOutcome(command.ckey, attempt, {
+    ...outcome,
+    ...(delivery.kind === "answered" ? { answer: delivery.answer.body.slice(0, maxAnswerCharacters) } : {}),
+    answeredAt: now().toISOString(),
+  });
+  // A callback may have come first (ToBeText reports on its own schedule): join it now.
+  const report =
+    outcome.sendOutcome === "refused" ? undefined : await ports.findReport({ msgId: outcome.msgId, ckey: command.ckey });
+  const joined = report ? await settleFromReport(command.ckey, report, ports) : undefined;
+  return { kind: "sent", outcome, ckey: command.ckey, joined: joined !== undefined };
+}
+
+/** A reservation whose invocation stopped (it outlived any sender) is recorded `unknown`, never sent again. */
+async function recordIfStalled(existing: SentMessage, ports: SendPorts, now: Date): Promise<boolean> {
+  if (existing.sendOutcome !== "sending") return false;
+  if (now.getTime() - Date.parse(existing.requestedAt) < sendLimits.stalledReservationMs) return false;
+  return ports.recordOutcome(existing.ckey, existing.attempt, {
+    sendOutcome: "unknown",
+    reason: "the sender stopped before ToBeText's answer was recorded; its status callback will tell",
+    answeredAt: now.toISOString(),
+  });
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import type { DeliveryReport } from "../domain/delivery-report.ts";
+import { type FinalResult, finalResultOf, type SentMessage } from "../domain/sent-message.ts";
+
+/** What a delivery record tells its sent message. */
+export interface ReportUpdate {
+  deliveryReportId: string;
+  msgId?: string;
+  reportedStatus: string;
+  /** Set once the record's result is final: delivered or failed. */
+  result?: Exclude<FinalResult, "expired">;
+  resultCode?: string;
+  resultMeaning?: string;
+  resultAt?: string;
+}
+
+/** `result`: the sent message got its final result from this update; `linked`: only its links changed. */
+export type Applied = "result" | "linked" | "unchanged" | "missing";
+
+/** The sent-message records, as joining status callbacks to them needs them. */
+export interface SentMessageJoinPorts {
+  findSent(ckey: string): Promise<SentMessage | undefined>;
+  /**
+   * Applies a delivery record to its sent message, never letting its status regress: a final result
+   * replaces none but `expired` (a real result that comes late beats having none).
+   */
+  applyReport(ckey: string, update: ReportUpdate): Promise<Applied>;
+  /** Notes on the delivery record which sent message it reports on (it stops being an orphan). */
+  markReportJoined(recordId: string, ckey: string): Promise<void>;
+}
+
+export interface SentMessageLookup {
+  findSent(ckey: string): Promise<SentMessage | undefined>;
+  /** The CKey of the message ToBeText named MsgId, through the index (eventually consistent). */
+  findCKeyByMsgId(msgId: string): Promise<string | undefined>;
+}
+
+/**
+ * The sent message a delivery record reports on: by its CKey, else by its MsgId. A CKey's record
+ * exists before ToBeText has the message (it is reserved first), so a callback carrying it always
+ * finds it; one naming only a MsgId may come before the send's answer is stored: the sender joins
+ * it once it stores the answer, and the sweep before it expires anything.
+ */
+export async function sentMessageOf(
+  report: Pick<DeliveryReport, "cKey" | "msgId">,
+  lookup: SentMessageLookup,
+): Promise<SentMessage | undefined> {
+  if (report.cKey !== undefined) {
+    const sent = await lookup.findSent(report.cKey);
+    if (sent) return sent;
+  }
+  if (report.msgId === undefined) return undefined;
+  const ckey = await lookup.findCKeyByMsgId(report.msgId);
+  return ckey === undefined ? undefined : lookup.findSent(ckey);
+}
+
+export function updateFromReport(report: DeliveryReport): ReportUpdate {
+  const result = finalResultOf(report.outcome);
+  const current = report.history.find(
+    (entry) => entry.status === report.status && entry.errorCode === report.errorCode && entry.errorMsg === report.errorMsg,
+  );
+  return {
+    deliveryReportId: report.recordId,
+    ...(report.msgId === undefined ? {} : { msgId: report.msgId }),
+    reportedStatus: report.status,
+    ...(result === undefined
+      ? {}
+      : {
+          result,
+          resultCode: report.errorCode,
+          resultMeaning: report.errorMeaning,
+          resultAt: current?.firstArrivalAt ?? report.lastCallbackAt,
+        }),
+  };
+}
+
+/** Whether the update would change the sent message: repeated callbacks then cost it no write. */
+export function changesSentMessage(sent: SentMessage, update: ReportUpdate): boolean {
+  if (sent.deliveryReportId !== update.deliveryReportId) return true;
+  if (sent.msgId === undefined && update.msgId !== undefined) return true;
+  if (update.result !== undefined) return sent.result === undefined || sent.result === "expired";
+  return sent.result === undefined && sent.reportedStatus !== update.reportedStatus;
+}
+
+/** Joins a delivery record and its sent message, both ways; undefined when there is no such message. */
+export async function settleFromReport(
+  ckey: string,
+  report: DeliveryReport & { sentCKey?: string },
+  ports: SentMessageJoinPorts,
+  known?: SentMessage,
+): Promise<Applied | undefined> {
+  const sent = known ?? (await ports.findSent(ckey));
+  if (!sent) return undefined;
+  const update = updateFromReport(report);
+  const applied = changesSentMessage(sent, update) ? await ports.applyReport(ckey, update) : "unchanged";
+  if (report.sentCKey !== ckey) await ports.markReportJoined(report.recordId, ckey);
+  return applied;
+}
