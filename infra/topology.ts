@@ -28,8 +28,11 @@ export {
   type QueueId,
   type RouteId,
   secretPathParameter,
+  sendCredentialSettings,
+  sendLimits,
   settingDefaults,
   settingNames,
+  statusCallbackUrlSetting,
   type TableId,
   urlSecretSettings,
 } from "../functions/contract.ts";

@@ -16,12 +16,19 @@ import {
   type RouteDefinition,
   type RouteId,
   routes,
+  type ScheduleId,
+  schedules,
   secretRoutePath,
+  sendCredentialSettings,
   settingDefaults,
+  settingNames,
+  statusCallbackUrlSetting,
   type TableId,
   tables,
   urlSecretSettings,
 } from "../topology.ts";
+import { type RunningSimulator, type SimulatorOptions, startToBeTextSimulator } from "../simulator/simulator.ts";
+import { invokeWithTimeout, type LambdaHandler } from "./invoke.ts";
 import { connectExistingDynamoDb, type DynamoDbAccess, dynamoDbClient } from "./dynamodb-access.ts";
 import { type HttpHandler, type RunningHttpFront, startHttpFront } from "./http-front.ts";
 import { type CreatedQueue, createQueues, prepareTables, type QueueOverrides } from "./resources.ts";
@@ -68,6 +75,13 @@ export interface LocalStackOptions {
    * without them, accepted messages wait in their queues.
    */
   processors?: boolean;
+  /**
+   * The ToBeText simulator the sender sends to (default: started, on a free port, unless
+   * TOBETEXT_API_URL is set); `false`: none (the sender sends to TOBETEXT_API_URL, or ToBeText's).
+   */
+  simulator?: false | Omit<SimulatorOptions, "credentials">;
+  /** How often the scheduled functions run (default: each schedule's `everyMinutes`); 0: only on `runSchedule`. */
+  scheduleIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -87,6 +101,12 @@ export interface LocalStack {
   deadLetterQueueUrls: Record<QueueId, string>;
   /** Where DynamoDB and SQS keep their data (DynamoDB's undefined at an endpoint); undefined when in memory. */
   dataDirs: { dynamoDb: string | undefined; sqs: string } | undefined;
+  /** The ToBeText simulator the sender sends to, when this stack started one. */
+  simulator: RunningSimulator | undefined;
+  /** Where the sender sends: the simulator's send URL, or TOBETEXT_API_URL. */
+  sendApiUrl: string;
+  /** Runs a scheduled function now, as its schedule would (the result sweep). */
+  runSchedule(id: ScheduleId): Promise<unknown>;
   /** Resolves when every poller has nothing in flight. */
   idle(): Promise<void>;
   /** For fault tests: SQS goes away (connections refused), as in an outage. */
@@ -109,14 +129,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dynamoDbTarget = "endpoint" in choice ? "endpoint" : choice.target;
   const started: RunningService[] = [];
   const pollers: RunningPoller[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let simulator: RunningSimulator | undefined;
   let front: RunningHttpFront | undefined;
   let stopped: Promise<void> | undefined;
   // In this order, so that each step still has what it needs: requests in progress send to SQS,
   // batches in progress write to DynamoDB. Once only: a second Ctrl-C or stop() waits for the first.
   const stop = () => {
     stopped ??= (async () => {
+      for (const timer of timers.splice(0)) clearInterval(timer);
       await front?.close();
       await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+      await simulator?.stop();
       for (const service of started.splice(0).reverse()) await service.stop();
     })();
     return stopped;
@@ -173,8 +197,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqs = new SQSClient({ endpoint: sqsService.endpoint, region: localRegion, credentials: localCredentials });
     const createdQueues = await createQueues(sqs, sqsService.endpoint, options.queueOverrides ?? {});
 
+    // The sender's ToBeText: the simulator, unless the user named one (TOBETEXT_API_URL) or asked for none.
+    const configuredApiUrl = options.settings?.[settingNames.sendApiUrl] ?? process.env[settingNames.sendApiUrl];
+    const credentials = {
+      cid: options.settings?.[sendCredentialSettings.cid] ?? process.env[sendCredentialSettings.cid] ?? localSendCredentials.cid,
+      token:
+        options.settings?.[sendCredentialSettings.token] ??
+        process.env[sendCredentialSettings.token] ??
+        localSendCredentials.token,
+    };
+    if (options.simulator !== false && !configuredApiUrl) {
+      simulator = await startToBeTextSimulator({ port: 0, ...options.simulator, credentials });
+    }
+    const sendApiUrl = simulator?.sendUrl ?? configuredApiUrl ?? settingDefaults[settingNames.sendApiUrl];
+
     // The functions read their settings at module load, as on Lambda: set them before importing.
     Object.assign(process.env, {
+      [settingNames.sendApiUrl]: sendApiUrl,
+      [sendCredentialSettings.cid]: credentials.cid,
+      [sendCredentialSettings.token]: credentials.token,
       ...awsEnvironment,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbAccess.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
@@ -199,6 +240,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
     }
     const [currentSecret] = listSetting(process.env, urlSecretSettings.secrets);
+    front = await startHttpFront({
+      routes: localRoutes,
+      port: options.port,
+      host: options.host ?? "127.0.0.1",
+      maxBodyBytes: limits.apiGatewayMaxBodyBytes,
+    });
+    const baseUrl = front.url;
+    // Known once the front listens; the sender, which gives it to ToBeText, is imported after.
+    process.env[statusCallbackUrlSetting] = `${baseUrl}${routes.statusCallback.path}`;
+
     for (const [name, consumer] of Object.entries(options.processors === false ? {} : consumers)) {
       const queue: QueueDefinition = queues[consumer.queue];
       pollers.push(
@@ -217,13 +268,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       );
     }
-    front = await startHttpFront({
-      routes: localRoutes,
-      port: options.port,
-      host: options.host ?? "127.0.0.1",
-      maxBodyBytes: limits.apiGatewayMaxBodyBytes,
-    });
-    const baseUrl = front.url;
+    const scheduled = {} as Record<ScheduleId, () => Promise<unknown>>;
+    for (const [id, schedule] of Object.entries(schedules) as [ScheduleId, (typeof schedules)[ScheduleId]][]) {
+      const handler = await importHandler<LambdaHandler<ScheduledEvent, unknown>>(schedule.entry);
+      scheduled[id] = async () => {
+        const outcome = await invokeWithTimeout(handler, scheduledEvent(), {
+          functionName: id,
+          timeoutMs: schedule.timeoutSeconds * 1000,
+          region: localRegion,
+        });
+        if (outcome.settled === "failed") throw outcome.reason;
+        return outcome.value;
+      };
+      const everyMs = options.scheduleIntervalMs ?? schedule.everyMinutes * 60_000;
+      if (everyMs > 0 && options.processors !== false) {
+        timers.push(
+          setInterval(() => {
+            scheduled[id]().catch((error: unknown) => console.error(`[${id}] scheduled run failed:`, error));
+          }, everyMs).unref(),
+        );
+      }
+    }
 
     return {
       urls: Object.fromEntries(
@@ -239,6 +304,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrls: mapQueues(createdQueues, (queue) => queue.url),
       deadLetterQueueUrls: mapQueues(createdQueues, (queue) => queue.deadLetterUrl),
       dataDirs,
+      simulator,
+      sendApiUrl,
+      runSchedule: (id) => scheduled[id](),
       idle: async () => {
         await Promise.all(pollers.map((poller) => poller.idle()));
       },
@@ -267,9 +335,27 @@ export function localStackState(stack: LocalStack): LocalStackState {
     queueUrls: stack.queueUrls,
     deadLetterQueueUrls: stack.deadLetterQueueUrls,
     urls: stack.urls,
+    sendApiUrl: stack.sendApiUrl,
+    ...(stack.simulator ? { simulatorUrl: stack.simulator.url } : {}),
     pid: process.pid,
   };
 }
+
+/** The credentials the local sender and the simulator share, unless TOBETEXT_CID and TOBETEXT_TOKEN are set. */
+export const localSendCredentials = { cid: "local-cid", token: "local-token" } as const;
+
+interface ScheduledEvent {
+  "detail-type": "Scheduled Event";
+  source: "aws.events";
+  time: string;
+}
+
+/** What EventBridge hands a scheduled function (the fields these functions could read). */
+const scheduledEvent = (): ScheduledEvent => ({
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  time: new Date().toISOString(),
+});
 
 async function importHandler<T>(entry: string): Promise<T> {
   const module = (await import(pathToFileURL(resolve(repositoryRoot, entry)).href)) as { handler: T };

@@ -26,6 +26,10 @@ export interface LocalStackState {
   queueUrls: Record<string, string>;
   deadLetterQueueUrls: Record<string, string>;
   urls: Record<string, string>;
+  /** Where the local sender sends (absent: a stack of an earlier version, which sent nothing). */
+  sendApiUrl?: string;
+  /** The ToBeText simulator `npm start` runs, for `npm run simulate`. */
+  simulatorUrl?: string;
   pid: number;
 }
 

@@ -11,7 +11,6 @@
  * The test records are marked: Body "SMOKE <id>", MsgId "smoke-<id>".
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
@@ -22,6 +21,7 @@ import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
 import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
+import { readStackOutputs, requireAwsCredentials } from "./stack-outputs.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -126,40 +126,21 @@ async function localTarget(): Promise<Target> {
 }
 
 async function deployedTarget(): Promise<Target> {
-  let outputs: Record<string, Record<string, string>>;
-  try {
-    outputs = JSON.parse(await readFile(options.outputs, "utf8"));
-  } catch {
-    fail(
-      `cannot read ${options.outputs}: deploy with \`npx cdk deploy --outputs-file ${options.outputs}\` first, ` +
-        "or name the file with --outputs",
-    );
-  }
-  const stacks = Object.entries(outputs);
-  const [stackName, stack] = stacks[0] ?? [];
-  if (!stack || stacks.length > 1) fail(`${options.outputs} must hold the outputs of exactly one stack`);
+  const stack = await readStackOutputs(options.outputs, fail);
   const client = new DynamoDBClient({});
-  try {
-    await client.config.credentials();
-  } catch {
-    fail(
-      "npm run smoke reads the deployed tables, so it needs AWS credentials, and none were found.\n" +
-        "Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION, as for cdk deploy.",
-    );
-  }
-  const output = (key: string) => required(stack[key], `output ${key} of ${stackName}`);
+  await requireAwsCredentials(client, "npm run smoke", fail);
   // The URLs end with the secret, which is kept in Secrets Manager, not in the stack's outputs.
-  const secretArn = output(outputKeys.urlSecretArn);
+  const secretArn = stack.output(outputKeys.urlSecretArn);
   const [currentSecret] = await urlSecretsFrom({ secretArn })();
   const withSecret = (base: string) => `${base.replace(/\/?$/, "/")}${currentSecret}`;
-  const inboundUrl = withSecret(output(outputKeys.routeUrl("inboundSms")));
-  const statusUrl = withSecret(output(outputKeys.routeUrl("statusCallback")));
+  const inboundUrl = withSecret(stack.output(outputKeys.routeUrl("inboundSms")));
+  const statusUrl = withSecret(stack.output(outputKeys.routeUrl("statusCallback")));
   console.log(`URLs to give ToBeText (they hold the secret: keep them private):\n  ${inboundUrl}\n  ${statusUrl}`);
   return {
     inboundUrl,
     statusUrl,
-    inboundTable: output(outputKeys.tableName("inboundMessages")),
-    statusTable: output(outputKeys.tableName("deliveryReports")),
+    inboundTable: stack.output(outputKeys.tableName("inboundMessages")),
+    statusTable: stack.output(outputKeys.tableName("deliveryReports")),
     dynamo: DynamoDBDocumentClient.from(client),
   };
 }
