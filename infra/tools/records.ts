@@ -6,6 +6,7 @@
  *   npm run records -- --sender 010-1234-5678 | --recipient 01012345678 | --limit 20
  *   npm run records -- --status           delivery records from status callbacks (--msgid ID | --ckey KEY)
  *   npm run records -- --rejected         requests that could not be accepted, with the reason
+ *   npm run records -- --sent             SMS sent through ToBeText (--ckey KEY | --msgid ID | --recipient NUMBER)
  *   npm run records -- --table NAME       a deployed table (AWS credentials and region from the environment)
  */
 import { parseArgs } from "node:util";
@@ -25,6 +26,7 @@ const { values: options } = parseArgs({
     recipient: { type: "string" },
     rejected: { type: "boolean", default: false },
     status: { type: "boolean", default: false },
+    sent: { type: "boolean", default: false },
     msgid: { type: "string" },
     ckey: { type: "string" },
     table: { type: "string" },
@@ -38,13 +40,20 @@ if (options.help) {
     "usage: npm run records -- [--json] [--limit N] [--table NAME]\n" +
       "         [--sender NUMBER | --recipient NUMBER]   inbound SMS (default)\n" +
       "         --status [--msgid ID | --ckey KEY]         delivery records from status callbacks\n" +
-      "         --rejected                               requests that could not be accepted",
+      "         --rejected                               requests that could not be accepted\n" +
+      "         --sent [--ckey KEY | --msgid ID | --recipient NUMBER]   SMS sent through ToBeText",
   );
   process.exit(0);
 }
 
 type Item = Record<string, unknown>;
-const tableId: TableId = options.rejected ? "rejectedRequests" : options.status ? "deliveryReports" : "inboundMessages";
+const tableId: TableId = options.rejected
+  ? "rejectedRequests"
+  : options.status
+    ? "deliveryReports"
+    : options.sent
+      ? "sentMessages"
+      : "inboundMessages";
 const { client, tableName } = await connect();
 const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : Number(options.limit);
 const items = (await readItems()).slice(0, limit);
@@ -82,6 +91,10 @@ async function connect(): Promise<{ client: DynamoDBDocumentClient; tableName: s
 }
 
 async function readItems(): Promise<Item[]> {
+  // A sent message's CKey is its key: one read.
+  if (options.sent && options.ckey !== undefined) {
+    return getItemsInOrder(client, tableName, ["ckey"], [{ ckey: options.ckey }]);
+  }
   const query = indexQuery();
   const pages = query
     ? paginateQuery({ client }, { TableName: tableName, ScanIndexForward: false, ...query })
@@ -97,13 +110,19 @@ async function readItems(): Promise<Item[]> {
     const keyAttributes = sortKey === undefined ? [partitionKey] : [partitionKey, sortKey];
     return getItemsInOrder(client, tableName, keyAttributes, items.slice(0, limit));
   }
-  const timeOf = (item: Item) => String(item.firstArrivalAt ?? item.lastCallbackAt ?? item.receivedAt ?? "");
+  const timeOf = (item: Item) =>
+    String(item.firstArrivalAt ?? item.lastCallbackAt ?? item.receivedAt ?? item.requestedAt ?? "");
   return items.sort((a, b) => timeOf(b).localeCompare(timeOf(a)));
 }
 
 /** A Query on an index, never a Scan, for the filters that have one. */
 function indexQuery() {
   if (options.rejected) return undefined;
+  if (options.sent) {
+    if (options.msgid !== undefined) return keyQuery("sentMessages", "msgId", options.msgid);
+    const number = options.recipient === undefined ? undefined : phoneNumber(options.recipient);
+    return number === undefined ? undefined : keyQuery("sentMessages", "recipient", number);
+  }
   if (options.status) {
     const [attribute, value] = options.msgid ? ["msgId", options.msgid] : options.ckey ? ["cKey", options.ckey] : [];
     return attribute && value !== undefined ? keyQuery("deliveryReports", attribute, value) : undefined;
@@ -111,7 +130,7 @@ function indexQuery() {
   return numberQuery();
 }
 
-function keyQuery(table: "inboundMessages" | "deliveryReports", attribute: string, value: string) {
+function keyQuery(table: "inboundMessages" | "deliveryReports" | "sentMessages", attribute: string, value: string) {
   const index = tables[table].indexes.find((candidate) => candidate.partitionKey === attribute);
   if (!index) throw new Error(`the topology has no index of ${table} on ${attribute}`);
   return {
@@ -130,12 +149,17 @@ function numberQuery() {
       ? ["recipient", options.recipient]
       : [];
   if (!attribute || value === undefined) return undefined;
+  return keyQuery("inboundMessages", attribute, phoneNumber(value));
+}
+
+/** A number written any usual way, in E.164 as the indexes hold it. */
+function phoneNumber(value: string): string {
   const number = parsePhoneNumber(value);
   if (!number) {
     console.error(`${value} is not a phone number`);
     process.exit(2);
   }
-  return keyQuery("inboundMessages", attribute, number.e164);
+  return number.e164;
 }
 
 function printTable(rows: Item[]): void {
@@ -150,29 +174,40 @@ function printTable(rows: Item[]): void {
         ["results", (item: Item) => String(Array.isArray(item.history) ? item.history.length : 0)],
         ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
       ]
-    : options.rejected
+    : options.sent
       ? [
-          ["received", (item: Item) => String(item.receivedAt)],
-          ["route", (item: Item) => String(item.route)],
-          ["status", (item: Item) => String(item.httpStatus)],
-          ["code", (item: Item) => String(item.errorCode)],
-          ["reason", (item: Item) => clip(String(item.reason), 60)],
-          ["id", (item: Item) => String(item.rejectionId)],
+          ["requested", (item: Item) => String(item.requestedAt)],
+          ["CKey", (item: Item) => clip(String(item.ckey), 40)],
+          ["to", (item: Item) => String(item.recipient ?? item.to ?? "")],
+          ["status", (item: Item) => String(item.status)],
+          ["sent", (item: Item) => String(item.sendOutcome)],
+          ["MsgId", (item: Item) => String(item.msgId ?? "")],
+          ["text", (item: Item) => clip(String(item.text ?? ""), 30)],
+          ["reason / result", (item: Item) => clip(String(item.reason ?? item.resultMeaning ?? ""), 50)],
         ]
-      : [
-          ["first arrival", (item: Item) => String(item.firstArrivalAt)],
-          ["sender", (item: Item) => String(item.sender)],
-          ["recipient", (item: Item) => String(item.recipient)],
-          ["prefix", (item: Item) => String(item.prefix)],
-          ["text", (item: Item) => clip(String(item.text), 40)],
-          ["deliveries", (item: Item) => String(item.deliveryCount)],
-          [
-            "last arrival",
-            (item: Item) =>
-              String(lastArrivalOf({ arrivals: [...((item.arrivals as Set<string>) ?? [])] }) ?? item.lastArrivalAt),
-          ],
-          ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
-        ];
+      : options.rejected
+        ? [
+            ["received", (item: Item) => String(item.receivedAt)],
+            ["route", (item: Item) => String(item.route)],
+            ["status", (item: Item) => String(item.httpStatus)],
+            ["code", (item: Item) => String(item.errorCode)],
+            ["reason", (item: Item) => clip(String(item.reason), 60)],
+            ["id", (item: Item) => String(item.rejectionId)],
+          ]
+        : [
+            ["first arrival", (item: Item) => String(item.firstArrivalAt)],
+            ["sender", (item: Item) => String(item.sender)],
+            ["recipient", (item: Item) => String(item.recipient)],
+            ["prefix", (item: Item) => String(item.prefix)],
+            ["text", (item: Item) => clip(String(item.text), 40)],
+            ["deliveries", (item: Item) => String(item.deliveryCount)],
+            [
+              "last arrival",
+              (item: Item) =>
+                String(lastArrivalOf({ arrivals: [...((item.arrivals as Set<string>) ?? [])] }) ?? item.lastArrivalAt),
+            ],
+            ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
+          ];
   const cells = rows.map((row) => columns.map(([, read]) => (read as (item: Item) => string)(row)));
   const headers = columns.map(([title]) => title as string);
   const widths = headers.map((header, i) =>
