@@ -1,18 +1,20 @@
 import { sendLimits } from "../contract.ts";
 
+const ascii = /^\p{ASCII}*$/u;
+
 /**
- * ToBeText's Body rule: at most 160 bytes, which it states as 160 characters of English, or 80
- * characters when any other character is present. Characters are counted as code points. Returns
- * what is wrong in words naming the field, or undefined when ToBeText takes it.
+ * Why ToBeText would refuse `text` as a send request's Body (its code 2005), or undefined when it
+ * takes it. ToBeText's rule is "at most 160 bytes": 160 characters when all are ASCII, 80 when any
+ * is not. Characters are counted as code points, so an emoji is one character, not two.
  */
 export function bodyProblem(text: string): string | undefined {
-  if (text.length === 0) return "Body is empty";
+  if (text === "") return "Body is empty";
   const characters = [...text].length;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is exactly U+0000..U+007F.
-  const ascii = /^[\u0000-\u007f]*$/.test(text);
-  const limit = ascii ? sendLimits.maxAsciiCharacters : sendLimits.maxOtherCharacters;
-  if (characters <= limit) return undefined;
-  return ascii
-    ? `Body has ${characters} characters; ToBeText takes at most ${limit}`
-    : `Body has ${characters} characters; ToBeText takes at most ${limit} when any is not ASCII`;
+  if (ascii.test(text)) {
+    if (characters > sendLimits.maxAsciiCharacters)
+      return `Body has ${characters} characters; ToBeText takes at most ${sendLimits.maxAsciiCharacters} when all are ASCII`;
+  } else if (characters > sendLimits.maxOtherCharacters) {
+    return `Body has ${characters} characters; ToBeText takes at most ${sendLimits.maxOtherCharacters} when any is not ASCII`;
+  }
+  return undefined;
 }
