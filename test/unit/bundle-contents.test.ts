@@ -2,7 +2,8 @@
  * What each function's bundle holds, bundled as deployed (infra/bundling.ts). Each module kept out
  * here once weighed on every cold start (test/bench/cold-start.ts measures it): iconv-lite's CP949
  * table, fast-xml-parser, valibot and libphonenumber-js's own metadata in the receive functions;
- * phone-number code and metadata in the processors, which parse no number.
+ * phone-number code and metadata in the processors, which parse no number. The sender parses the
+ * numbers it sends to (with the trimmed metadata) and ToBeText's XML answer, and no envelope.
  */
 import { resolve } from "node:path";
 import { build } from "esbuild";
@@ -47,9 +48,19 @@ describe("bundle contents", () => {
     },
   );
 
-  it.each(Object.entries(consumers))("%s: no phone-number code or metadata", async (_id, consumer) => {
+  const { sender, ...processors } = consumers;
+  it.each(Object.entries(processors))("%s: no phone-number code or metadata", async (_id, consumer) => {
     const files = await bundledFiles(consumer.entry);
     expect(matching(files, /node_modules\/valibot\//).length).toBeGreaterThan(0);
     expect(matching(files, /phone-metadata|libphonenumber-js|iconv-lite|busboy/)).toEqual([]);
+  });
+
+  it("sender: the trimmed phone metadata and the XML parser, no envelope schema or request decoding", async () => {
+    const files = await bundledFiles(sender.entry);
+    expect(matching(files, /functions\/domain\/phone-metadata\.ts$/)).toHaveLength(1);
+    expect(matching(files, /node_modules\/fast-xml-parser\//).length).toBeGreaterThan(0);
+    expect(
+      matching(files, /node_modules\/libphonenumber-js\/metadata|node_modules\/(valibot|iconv-lite|busboy)\//),
+    ).toEqual([]);
   });
 });
