@@ -24,7 +24,9 @@ export function sentMessageStore(tableName: string) {
     }
   };
   const findSent = async (ckey: string): Promise<SentMessage | undefined> => {
-    const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: { ckey }, ConsistentRead: true }));
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: tableName, Key: { ckey }, ConsistentRead: true }),
+    );
     return Item as SentMessage | undefined;
   };
 
@@ -76,7 +78,12 @@ export function sentMessageStore(tableName: string) {
         ":sending": "sending",
       };
       const sets = ["sendOutcome = :outcome", "#status = if_not_exists(#result, :outcome)", "answeredAt = :answeredAt"];
-      const optional = { msgId: outcome.msgId, errorCode: outcome.errorCode, reason: outcome.reason, answer: outcome.answer };
+      const optional = {
+        msgId: outcome.msgId,
+        errorCode: outcome.errorCode,
+        reason: outcome.reason,
+        answer: outcome.answer,
+      };
       for (const [name, value] of Object.entries(optional)) {
         if (value === undefined) continue;
         values[`:${name}`] = value;

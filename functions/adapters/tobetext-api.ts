@@ -60,7 +60,12 @@ export function readAnswer(httpStatus: number, body: string): ToBeTextAnswer {
     httpStatus,
     body,
     result: {
-      ...definedOnly({ status: text("Status"), msgId: text("MsgId"), errorCode: text("ErrorCode"), errorMsg: text("ErrorMsg") }),
+      ...definedOnly({
+        status: text("Status"),
+        msgId: text("MsgId"),
+        errorCode: text("ErrorCode"),
+        errorMsg: text("ErrorMsg"),
+      }),
     },
   };
 }

@@ -32,7 +32,9 @@ export function parseCredentials(value: string): ToBeTextCredentials {
     throw new SettingError('The ToBeText credentials secret must be JSON {"cid": "...", "token": "..."}');
   }
   if (cid === placeholderCid) {
-    throw new SettingError("The ToBeText credentials secret still holds the stack's placeholder: put your Cid and token in it");
+    throw new SettingError(
+      "The ToBeText credentials secret still holds the stack's placeholder: put your Cid and token in it",
+    );
   }
   return { cid, token };
 }

@@ -23,7 +23,9 @@ export function readSendSettings(env: Env = process.env): SendSettings {
     url = new URL(sendApiUrl);
   } catch {}
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password) {
-    throw new SettingError(`Setting ${settingNames.sendApiUrl} must be an http(s) URL without credentials, got "${sendApiUrl}"`);
+    throw new SettingError(
+      `Setting ${settingNames.sendApiUrl} must be an http(s) URL without credentials, got "${sendApiUrl}"`,
+    );
   }
   return { sendApiUrl, resultTimeoutMs: positiveInteger(env, settingNames.resultTimeoutSeconds) * 1000 };
 }

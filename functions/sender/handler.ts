@@ -50,7 +50,11 @@ function report(result: SendResult, record: SQSRecord): void {
   switch (result.kind) {
     case "refused-here":
       metrics.count(metricNames.names.sendsRefused);
-      logger.info("send request refused", { ...base, ckey: clip(result.record.ckey, 80), reason: clip(result.record.reason, 160) });
+      logger.info("send request refused", {
+        ...base,
+        ckey: clip(result.record.ckey, 80),
+        reason: clip(result.record.reason, 160),
+      });
       return;
     case "held":
       metrics.count(metricNames.names.sendsHeld);

@@ -27,7 +27,9 @@ export const handler = envelopeProcessor(
       const { report, sent } = recorded;
       // The record names its sent message already (written with the count): only the message is left to update.
       const applied: Applied | undefined =
-        report && sent ? await settleFromReport(sent.ckey, { ...report, sentCKey: sent.ckey }, joinPorts, sent) : undefined;
+        report && sent
+          ? await settleFromReport(sent.ckey, { ...report, sentCKey: sent.ckey }, joinPorts, sent)
+          : undefined;
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,

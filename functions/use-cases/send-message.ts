@@ -98,7 +98,10 @@ export async function sendMessage(
   const outcome: AnswerOutcome =
     delivery.kind === "answered"
       ? outcomeOfAnswer(delivery.answer)
-      : { sendOutcome: "unknown", reason: `no answer from ToBeText (${delivery.error}); its status callback will tell` };
+      : {
+          sendOutcome: "unknown",
+          reason: `no answer from ToBeText (${delivery.error}); its status callback will tell`,
+        };
   await ports.recordOutcome(command.ckey, attempt, {
     ...outcome,
     ...(delivery.kind === "answered" ? { answer: delivery.answer.body.slice(0, maxAnswerCharacters) } : {}),
@@ -106,7 +109,9 @@ export async function sendMessage(
   });
   // A callback may have come first (ToBeText reports on its own schedule): join it now.
   const report =
-    outcome.sendOutcome === "refused" ? undefined : await ports.findReport({ msgId: outcome.msgId, ckey: command.ckey });
+    outcome.sendOutcome === "refused"
+      ? undefined
+      : await ports.findReport({ msgId: outcome.msgId, ckey: command.ckey });
   const joined = report ? await settleFromReport(command.ckey, report, ports) : undefined;
   return { kind: "sent", outcome, ckey: command.ckey, joined: joined !== undefined };
 }

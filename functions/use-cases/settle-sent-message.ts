@@ -56,7 +56,8 @@ export async function sentMessageOf(
 export function updateFromReport(report: DeliveryReport): ReportUpdate {
   const result = finalResultOf(report.outcome);
   const current = report.history.find(
-    (entry) => entry.status === report.status && entry.errorCode === report.errorCode && entry.errorMsg === report.errorMsg,
+    (entry) =>
+      entry.status === report.status && entry.errorCode === report.errorCode && entry.errorMsg === report.errorMsg,
   );
   return {
     deliveryReportId: report.recordId,

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { listSetting } from "../../functions/config/settings.ts";
+import { type RunningSimulator, type SimulatorOptions, startToBeTextSimulator } from "../simulator/simulator.ts";
 import {
   consumers,
   limits,
@@ -27,10 +28,9 @@ import {
   tables,
   urlSecretSettings,
 } from "../topology.ts";
-import { type RunningSimulator, type SimulatorOptions, startToBeTextSimulator } from "../simulator/simulator.ts";
-import { invokeWithTimeout, type LambdaHandler } from "./invoke.ts";
 import { connectExistingDynamoDb, type DynamoDbAccess, dynamoDbClient } from "./dynamodb-access.ts";
 import { type HttpHandler, type RunningHttpFront, startHttpFront } from "./http-front.ts";
+import { invokeWithTimeout, type LambdaHandler } from "./invoke.ts";
 import { type CreatedQueue, createQueues, prepareTables, type QueueOverrides } from "./resources.ts";
 import { type DynamoDbChoice, dynamoDbChoice, dynamoDbTablePrefix } from "./settings.ts";
 import { type RunningPoller, type SqsHandler, startSqsPoller } from "./sqs-poller.ts";
@@ -200,7 +200,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The sender's ToBeText: the simulator, unless the user named one (TOBETEXT_API_URL) or asked for none.
     const configuredApiUrl = options.settings?.[settingNames.sendApiUrl] ?? process.env[settingNames.sendApiUrl];
     const credentials = {
-      cid: options.settings?.[sendCredentialSettings.cid] ?? process.env[sendCredentialSettings.cid] ?? localSendCredentials.cid,
+      cid:
+        options.settings?.[sendCredentialSettings.cid] ??
+        process.env[sendCredentialSettings.cid] ??
+        localSendCredentials.cid,
       token:
         options.settings?.[sendCredentialSettings.token] ??
         process.env[sendCredentialSettings.token] ??
@@ -213,14 +216,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The functions read their settings at module load, as on Lambda: set them before importing.
     Object.assign(process.env, {
-      [settingNames.sendApiUrl]: sendApiUrl,
-      [sendCredentialSettings.cid]: credentials.cid,
-      [sendCredentialSettings.token]: credentials.token,
       ...awsEnvironment,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbAccess.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
       ...Object.fromEntries(Object.entries(settingDefaults).filter(([name]) => process.env[name] === undefined)),
       ...options.settings,
+      [settingNames.sendApiUrl]: sendApiUrl,
+      [sendCredentialSettings.cid]: credentials.cid,
+      [sendCredentialSettings.token]: credentials.token,
       ...Object.fromEntries(
         Object.entries(tables).map(([id, table]) => [table.nameSetting, tableNames[id as TableId]]),
       ),

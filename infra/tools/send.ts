@@ -100,7 +100,8 @@ async function localTarget(): Promise<Target> {
   if (!state) fail("no local stack is running: start one with npm start (or name a deployed one with --outputs FILE)");
   const queueUrl = state.queueUrls.outbox;
   const tableName = state.tableNames.sentMessages;
-  if (!queueUrl || !tableName) fail("the running local stack is of an earlier version, without sending: restart npm start");
+  if (!queueUrl || !tableName)
+    fail("the running local stack is of an earlier version, without sending: restart npm start");
   return {
     sqs: new SQSClient({ endpoint: state.sqsEndpoint, region: state.region, credentials: localCredentials }),
     queueUrl,

@@ -15,7 +15,9 @@ export async function readStackOutputs(file: string, fail: (message: string) => 
   try {
     outputs = JSON.parse(await readFile(file, "utf8"));
   } catch {
-    fail(`cannot read ${file}: deploy with \`npx cdk deploy --outputs-file ${file}\` first, or name the file with --outputs`);
+    fail(
+      `cannot read ${file}: deploy with \`npx cdk deploy --outputs-file ${file}\` first, or name the file with --outputs`,
+    );
   }
   const stacks = Object.entries(outputs);
   const [stackName, stack] = stacks[0] ?? [];

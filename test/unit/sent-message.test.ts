@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readAnswer } from "../../functions/adapters/tobetext-api.ts";
 import {
   checkSendRequest,
   nationalDigits,
@@ -6,7 +7,6 @@ import {
   type SentMessage,
   toBeTextFields,
 } from "../../functions/domain/sent-message.ts";
-import { readAnswer } from "../../functions/adapters/tobetext-api.ts";
 import { changesSentMessage, type ReportUpdate } from "../../functions/use-cases/settle-sent-message.ts";
 
 const numbers = { allowed: ["+8215881234", "+82212345678"] };
@@ -131,7 +131,12 @@ describe("changesSentMessage", () => {
     msgId: "m",
     deliveryReportId: "MsgId#m",
   };
-  const delivered: ReportUpdate = { deliveryReportId: "MsgId#m", msgId: "m", reportedStatus: "Success", result: "delivered" };
+  const delivered: ReportUpdate = {
+    deliveryReportId: "MsgId#m",
+    msgId: "m",
+    reportedStatus: "Success",
+    result: "delivered",
+  };
 
   it("writes a first final result, and one after an expiry", () => {
     expect(changesSentMessage(sent, delivered)).toBe(true);
