@@ -13,6 +13,8 @@ export const settingNames = {
   /** Optional allowlist of caller addresses (CIDR, comma-separated); empty allows any. */
   allowedSources: "TOBETEXT_ALLOWED_CIDRS",
   logLevel: "LOG_LEVEL",
+  /** The number a send request naming none is sent from; empty: the first of TOBETEXT_NUMBERS. */
+  defaultSender: "TOBETEXT_SENDER",
   /** ToBeText's send endpoint (README "Sending"); its backup host is an operator's choice, never automatic. */
   sendApiUrl: "TOBETEXT_API_URL",
   /** A sent message with no final result this long after its request is expired by the sweep. */
@@ -31,6 +33,7 @@ export const settingDefaults: Record<SettingName, string> = {
   [settingNames.dedupeWindowSeconds]: "3600",
   [settingNames.allowedSources]: "",
   [settingNames.logLevel]: "info",
+  [settingNames.defaultSender]: "",
   // TLS by default (port 18443 of ToBeText's API host); the backup host is for ToBeText-announced outages.
   [settingNames.sendApiUrl]: "https://api-dev.tbnws.com:18443/sms",
   // ToBeText reports 3 to 30 minutes after a send; 72 hours leaves room for a handset switched off for days.

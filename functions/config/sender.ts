@@ -3,6 +3,7 @@
  * credentials, the numbers it may send from, where callbacks go, and its tables.
  */
 import { sendCredentialSettings, settingNames, statusCallbackUrlSetting, tableNameSettings } from "../contract.ts";
+import { parsePhoneNumber } from "../domain/phone-number.ts";
 import type { SenderNumbers } from "../domain/sent-message.ts";
 import { accountNumbers } from "./receiver.ts";
 import { type Env, positiveInteger, required, SettingError, setting } from "./settings.ts";
@@ -13,6 +14,8 @@ export interface SendSettings {
   sendApiUrl: string;
   /** A sent message with no final result this long after its request is expired. */
   resultTimeoutMs: number;
+  /** E.164: the number a request naming none is sent from (TOBETEXT_SENDER), if set. */
+  defaultSender: string | undefined;
 }
 
 /** The settings a user sets (checked at synth too, through readUserSettings). */
@@ -27,7 +30,24 @@ export function readSendSettings(env: Env = process.env): SendSettings {
       `Setting ${settingNames.sendApiUrl} must be an http(s) URL without credentials, got "${sendApiUrl}"`,
     );
   }
-  return { sendApiUrl, resultTimeoutMs: positiveInteger(env, settingNames.resultTimeoutSeconds) * 1000 };
+  return {
+    sendApiUrl,
+    resultTimeoutMs: positiveInteger(env, settingNames.resultTimeoutSeconds) * 1000,
+    defaultSender: senderNumbers(env).default,
+  };
+}
+
+/** The numbers the sender may send from, and the one it sends from when a request names none. */
+export function senderNumbers(env: Env = process.env): SenderNumbers {
+  const allowed = accountNumbers(env);
+  const given = setting(env, settingNames.defaultSender);
+  if (given === "") return { allowed };
+  const number = parsePhoneNumber(given);
+  if (!number) throw new SettingError(`${settingNames.defaultSender}: ${given} is not a phone number`);
+  if (allowed.length > 0 && !allowed.includes(number.e164)) {
+    throw new SettingError(`${settingNames.defaultSender}: ${given} is not one of ${settingNames.receivingNumbers}`);
+  }
+  return { allowed, default: number.e164 };
 }
 
 export type CredentialsSource = { secretArn: string } | { cid: string; token: string };
@@ -45,7 +65,7 @@ export function readSenderConfig(env: Env = process.env): SenderConfig {
   const secretArn = env[sendCredentialSettings.secretArn]?.trim();
   const statusCallbackUrl = required(env, statusCallbackUrlSetting).replace(/\/+$/, "");
   return {
-    settings: { ...readSendSettings(env), numbers: { allowed: accountNumbers(env) } },
+    settings: { ...readSendSettings(env), numbers: senderNumbers(env) },
     credentials: secretArn
       ? { secretArn }
       : { cid: required(env, sendCredentialSettings.cid), token: required(env, sendCredentialSettings.token) },

@@ -34,8 +34,10 @@ export interface Refusal {
 }
 
 export interface SenderNumbers {
-  /** E.164 numbers this account may send from (TOBETEXT_NUMBERS); empty: any valid number, `from` required. */
+  /** E.164 numbers this account may send from (TOBETEXT_NUMBERS); empty: any valid number. */
   allowed: readonly string[];
+  /** E.164, for requests naming no sender (TOBETEXT_SENDER, else the first allowed); none: `from` is required. */
+  default?: string;
 }
 
 export type CheckedRequest =
@@ -81,9 +83,11 @@ export function checkSendRequest(raw: unknown, numbers: SenderNumbers, fallbackC
 
 function senderNumber(given: string | undefined, numbers: SenderNumbers): PhoneNumber | Refusal {
   if (given === undefined || given.trim() === "") {
-    const [first] = numbers.allowed;
-    if (first === undefined) return { field: "from", reason: "from is missing (no TOBETEXT_NUMBERS to default to)" };
-    return { asSent: first, e164: first };
+    const fallback = numbers.default ?? numbers.allowed[0];
+    if (fallback === undefined) {
+      return { field: "from", reason: "from is missing (no TOBETEXT_SENDER or TOBETEXT_NUMBERS to default to)" };
+    }
+    return { asSent: fallback, e164: fallback };
   }
   const from = parsePhoneNumber(given);
   if (!from) return { field: "from", reason: "from is not a phone number" };

@@ -83,3 +83,15 @@ export function listenAddress(env: Environment = process.env): { port: number; h
   }
   return { port, host: env.HOST || "127.0.0.1" };
 }
+
+/**
+ * TOBETEXT_SIMULATOR_PORT (default 3100, or a free one when PORT=0 asks for free ports; 0 picks a free one):
+ * where npm start runs the ToBeText simulator its sender sends to (none when TOBETEXT_API_URL names a ToBeText).
+ */
+export function simulatorListenPort(env: Environment = process.env): number {
+  const port = Number(env.TOBETEXT_SIMULATOR_PORT || (env.PORT === "0" ? 0 : 3100));
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`TOBETEXT_SIMULATOR_PORT must be a port number (0 to 65535), not "${env.TOBETEXT_SIMULATOR_PORT}"`);
+  }
+  return port;
+}

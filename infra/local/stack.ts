@@ -344,6 +344,9 @@ export function localStackState(stack: LocalStack): LocalStackState {
   };
 }
 
+/** What `npm start` sends from when neither TOBETEXT_SENDER nor TOBETEXT_NUMBERS is set: a placeholder. */
+export const localDefaultSender = "02-1234-5678";
+
 /** The credentials the local sender and the simulator share, unless TOBETEXT_CID and TOBETEXT_TOKEN are set. */
 export const localSendCredentials = { cid: "local-cid", token: "local-token" } as const;
 

@@ -11,15 +11,20 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type RouteId, routes, settingNames, type TableId, tables, urlSecretSettings } from "../topology.ts";
-import { dynamoDbChoice, dynamoDbTablePrefix, listenAddress, localDir } from "./settings.ts";
-import { localStackState, startLocalStack } from "./stack.ts";
+import { dynamoDbChoice, dynamoDbTablePrefix, listenAddress, localDir, simulatorListenPort } from "./settings.ts";
+import { localDefaultSender, localStackState, startLocalStack } from "./stack.ts";
 import { localRegion } from "./stand-ins.ts";
 import { claimLocalDir, clearLocalState, writeLocalState } from "./state.ts";
 
 // Every setting of the local stack's own, checked before anything starts.
-const { port, host, dynamoDb, tablePrefix } = (() => {
+const { port, host, dynamoDb, tablePrefix, simulatorPort } = (() => {
   try {
-    return { ...listenAddress(), dynamoDb: dynamoDbChoice(), tablePrefix: dynamoDbTablePrefix() };
+    return {
+      ...listenAddress(),
+      dynamoDb: dynamoDbChoice(),
+      tablePrefix: dynamoDbTablePrefix(),
+      simulatorPort: simulatorListenPort(),
+    };
   } catch (error) {
     console.error(`npm start: ${(error as Error).message}`);
     process.exit(1);
@@ -37,26 +42,36 @@ if (running) {
   process.exit(1);
 }
 
+// Out of the box, `npm run send` needs a number to send from: a placeholder one, unless the user has numbers.
+if (!process.env[settingNames.defaultSender] && !process.env[settingNames.receivingNumbers]) {
+  process.env[settingNames.defaultSender] = localDefaultSender;
+}
 // Metric lines are for CloudWatch; locally they would only bury the log.
 process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 // The URL secret: from the environment, else one made on first start and kept in .local/, so the URL stays put.
 process.env[urlSecretSettings.secrets] ||= await localUrlSecret();
 
-const stack = await startLocalStack({ port, host, dataDir: localDir, dynamoDb, tablePrefix }).catch(
-  async (error: NodeJS.ErrnoException) => {
-    const reason =
-      error.code === "EADDRINUSE"
-        ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
-        : error.message;
-    console.error(`npm start could not start the local stack: ${reason}`);
-    await clearLocalState();
-    process.exit(1);
-  },
-);
+const stack = await startLocalStack({
+  port,
+  host,
+  dataDir: localDir,
+  dynamoDb,
+  tablePrefix,
+  simulator: { port: simulatorPort, host },
+}).catch(async (error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === "EADDRINUSE"
+      ? `port ${port} on ${host} is in use: stop what runs there, or choose another with PORT=...`
+      : error.message;
+  console.error(`npm start could not start the local stack: ${reason}`);
+  await clearLocalState();
+  process.exit(1);
+});
 await writeLocalState(localStackState(stack));
 
 const prefixes = process.env[settingNames.prefixes] || "(none set: every message is flagged UNKNOWN_PREFIX)";
 const numbers = process.env[settingNames.receivingNumbers] || "(any valid number)";
+const sender = process.env[settingNames.defaultSender] || "the first receiving number";
 const lines = [
   "ToBeText receiver running locally",
   ...Object.entries(routes).map(([id, route]) => `  ${route.label} URL (POST): ${stack.urls[id as RouteId]}`),
@@ -86,9 +101,13 @@ const lines = [
     return `    table ${stack.tableNames[id as TableId]}${origin}: ${table.description}`;
   }),
   `  SQS (fauxqs) endpoint: ${stack.sqsEndpoint}  queues and messages in ${stack.dataDirs?.sqs}`,
-  `  prefixes: ${prefixes}; receiving numbers: ${numbers}`,
+  `  prefixes: ${prefixes}; receiving numbers: ${numbers}; sending from: ${sender}`,
+  stack.simulator
+    ? `  ToBeText simulator: ${stack.simulator.url} (the sender sends to ${stack.sendApiUrl}; requests: ${stack.simulator.url}/_simulator/requests)`
+    : `  sending to ${stack.sendApiUrl} (${settingNames.sendApiUrl})`,
   `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,
-  "See the records:  npm run records   (or: npm run records -- --json)",
+  "See the records:  npm run records   (or: npm run records -- --json;  sent SMS: npm run records -- --sent)",
+  'Send one:  npm run send -- --to 010-1234-5678 --text "안녕하세요"      Check it all:  npm run simulate',
   `Try it:  curl -X POST ${stack.urls.inboundSms} -d 'RecvNum=01012341234' -d 'SendNum=01056785678' -d 'Body=TEST 안녕하세요'`,
   "Ctrl-C stops everything.",
 ];
