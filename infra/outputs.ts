@@ -17,4 +17,11 @@ export const outputKeys = {
   /** `npm run redrive` moves a dead-letter queue's messages back to their queue (SQS message move task). */
   deadLetterQueueArn: (queueId: QueueId) => `${pascalCase(queueId)}DeadLetterQueueArn`,
   deadLetterQueueUrl: (queueId: QueueId) => `${pascalCase(queueId)}DeadLetterQueueUrl`,
+  /** A queue the customer's systems send to themselves (the outbox): `OutboxQueueUrl`, `OutboxQueueArn`. */
+  queueUrl: (queueId: QueueId) => `${pascalCase(queueId)}QueueUrl`,
+  queueArn: (queueId: QueueId) => `${pascalCase(queueId)}QueueArn`,
+  /** The managed policy that lets a role or user send through the outbox and read a send's outcome. */
+  sendPolicyArn: "SendPolicyArn",
+  /** Where the real ToBeText Cid and token are put (README "Who may send (IAM)"). */
+  toBeTextCredentialsSecretArn: "ToBeTextCredentialsSecretArn",
 };

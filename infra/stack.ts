@@ -1,7 +1,8 @@
 /**
- * The system on AWS, made from the topology alone: the shared resources here, and one ReceiveRoute
- * per route and one QueueConsumer per consumer, each owning its wiring. A route, queue, consumer or
- * table added to infra/topology.ts appears here without a change to this file.
+ * The system on AWS, made from the topology alone: the shared resources here, one ReceiveRoute per
+ * route, the Outbox, one QueueConsumer per consumer and one ScheduledTask per schedule, each owning
+ * its wiring. A route, queue, consumer, schedule or table added to infra/topology.ts appears here
+ * without a change to this file.
  */
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
@@ -9,14 +10,18 @@ import type { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { readUserSettings } from "../functions/config/user-settings.ts";
 import type { SettingName } from "../functions/contract.ts";
+import type { FunctionResources } from "./constructs/function-access.ts";
 import { metricsService } from "./constructs/monitoring.ts";
 import { Operations } from "./constructs/operations.ts";
+import { Outbox } from "./constructs/outbox.ts";
 import { processorMetrics } from "./constructs/processor-metrics.ts";
-import { QueueConsumer } from "./constructs/queue-consumer.ts";
+import { type ConsumedQueue, QueueConsumer } from "./constructs/queue-consumer.ts";
 import { ReceiveRoute } from "./constructs/receive-route.ts";
 import { receiverHttpApi } from "./constructs/receiver-api.ts";
 import type { ReceiverQueue } from "./constructs/receiver-queue.ts";
 import { ReceiverTable } from "./constructs/receiver-table.ts";
+import { ScheduledTask } from "./constructs/scheduled-task.ts";
+import { toBeTextCredentials } from "./constructs/tobetext-credentials.ts";
 import { urlSecret } from "./constructs/url-secret.ts";
 import { indexesAt, indexUpgradeStepSetting, readIndexUpgradeStep } from "./index-upgrade.ts";
 import { outputKeys, pascalCase } from "./outputs.ts";
@@ -24,10 +29,14 @@ import {
   type ConsumerId,
   consumers,
   metrics,
+  outbox,
   type QueueId,
   queues,
   type RouteId,
   routes,
+  type ScheduleId,
+  type SecretId,
+  schedules,
   settingDefaults,
   settingNames,
   type TableId,
@@ -47,11 +56,15 @@ export class ReceiverStack extends Stack {
   readonly settings: Settings;
   readonly httpApi: HttpApi;
   readonly urlSecret: Secret;
+  /** The secrets functions may read, by the topology's secret id (the URL secret among them). */
+  readonly secrets: Record<SecretId, Secret>;
   readonly tables: Record<TableId, ReceiverTable>;
   readonly routes: Record<RouteId, ReceiveRoute>;
-  /** Each route's queue, by the topology's queue id. */
+  readonly outbox: Outbox;
+  /** Each queue, by the topology's queue id, whichever construct owns it (its route, or the outbox). */
   readonly queues: Record<QueueId, ReceiverQueue>;
   readonly consumers: Record<ConsumerId, QueueConsumer>;
+  readonly schedules: Record<ScheduleId, ScheduledTask>;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
@@ -63,6 +76,10 @@ export class ReceiverStack extends Stack {
     // Made directly in the stack under these ids, which their logical ids (and so the URLs) come from.
     this.httpApi = receiverHttpApi(this, "HttpApi", this.stackName);
     this.urlSecret = urlSecret(this, "UrlSecret");
+    this.secrets = {
+      urlSecret: this.urlSecret,
+      toBeTextCredentials: toBeTextCredentials(this, "ToBeTextCredentials"),
+    };
 
     // `-c indexUpgradeStep=N`: a stack deployed with the former indexes gets the topology's in steps.
     const indexUpgradeStep = readIndexUpgradeStep(this.node.tryGetContext(indexUpgradeStepSetting));
@@ -89,26 +106,48 @@ export class ReceiverStack extends Stack {
           formerIds: { queue: formerIds.queue(route.queue), receiver: formerIds.receiver(routeId) },
         }),
     );
-    const routeOfQueue = routeOfQueueIn(this.routes);
-    this.queues = mapTopology(queues, (queueId) => routeOfQueue(queueId).queue);
+    this.outbox = new Outbox(this, "Outbox", {
+      queueId: outbox.queue,
+      queue: queues[outbox.queue],
+      outcomesTable: this.tables[outbox.outcomesTable],
+    });
+    const ownerOf = queueOwnerIn([...Object.values<ReceiveRoute>(this.routes), this.outbox]);
+    this.queues = mapTopology(queues, (queueId) => ownerOf(queueId).queue);
+
+    // What a consumer's or task's definition may name; each is given only what it names.
+    const resources: FunctionResources = {
+      tables: this.tables,
+      secrets: this.secrets,
+      routes: mapTopology(routes, (_, route) => ({ route, url: `${this.httpApi.apiEndpoint}${route.path}` })),
+    };
     this.consumers = mapTopology(
       consumers,
       (consumerId, consumer) =>
         new QueueConsumer(this, `${pascalCase(consumerId)}Consumer`, {
           consumerId,
           consumer,
-          source: routeOfQueue(consumer.queue),
-          tables: this.tables,
+          source: ownerOf(consumer.queue),
+          resources,
           environment,
           dashboard: processorMetrics[consumerId],
           formerProcessorId: formerIds.processor(consumerId),
         }),
     );
+    this.schedules = mapTopology(
+      schedules,
+      (scheduleId, schedule) =>
+        new ScheduledTask(this, `${pascalCase(scheduleId)}Schedule`, { scheduleId, schedule, resources, environment }),
+    );
 
     const alarmEmail = props.alarmEmail ?? stringContext(this, "alarmEmail");
     this.operations = new Operations(this, "Operations", {
       httpApi: this.httpApi,
-      watched: [...Object.values<ReceiveRoute>(this.routes), ...Object.values<QueueConsumer>(this.consumers)],
+      watched: [
+        ...Object.values<ReceiveRoute>(this.routes),
+        this.outbox,
+        ...Object.values<QueueConsumer>(this.consumers),
+        ...Object.values<ScheduledTask>(this.schedules),
+      ],
       ...(alarmEmail ? { alarmEmail } : {}),
     });
   }
@@ -143,16 +182,18 @@ function addTableOutputs(stack: Stack, tableId: TableId, table: ReceiverTable): 
 }
 
 /**
- * The route whose queue this is. A ReceiveRoute owns its queue, so each queue of the topology is
- * fed by exactly one route; anything else fails the synth.
+ * The construct that owns this queue: the route that feeds it, or the outbox. Each queue of the topology
+ * has exactly one owner, which makes it (with its dead-letter queue); anything else fails the synth.
  */
-function routeOfQueueIn(routesById: Record<RouteId, ReceiveRoute>): (queueId: QueueId) => ReceiveRoute {
+function queueOwnerIn(owners: readonly ConsumedQueue[]): (queueId: QueueId) => ConsumedQueue {
   return (queueId) => {
-    const [route, ...others] = Object.values<ReceiveRoute>(routesById).filter((each) => each.queueId === queueId);
-    if (!route || others.length > 0) {
-      throw new Error(`Queue ${queueId} is fed by ${others.length + (route ? 1 : 0)} routes: give each route its own`);
+    const [owner, ...others] = owners.filter((each) => each.queueId === queueId);
+    if (!owner || others.length > 0) {
+      throw new Error(
+        `Queue ${queueId} has ${others.length + (owner ? 1 : 0)} owners: each queue is fed by one route, or is the outbox`,
+      );
     }
-    return route;
+    return owner;
   };
 }
 

@@ -8,9 +8,12 @@ import {
   type RouteId,
   routeContracts,
   secretPathParameter,
+  sendCredentialSettings,
   sendLimits,
+  statusCallbackUrlSetting,
   type TableId,
   tableNameSettings,
+  urlSecretSettings,
 } from "../functions/contract.ts";
 
 /**
@@ -91,6 +94,16 @@ export const queues = {
   },
 } as const satisfies Record<QueueId, QueueDefinition>;
 
+/**
+ * The queue the customer's own systems put send requests on (README "Sending"). No route feeds it: IAM
+ * authorises each of those systems, through a managed policy the stack makes for the customer to attach.
+ */
+export const outbox = {
+  queue: "outbox",
+  /** Where a send's outcome is read back by its CKey: GetItem alone, as `npm run send` does. */
+  outcomesTable: "sentMessages",
+} as const satisfies { queue: QueueId; outcomesTable: TableId };
+
 /** What an index holds besides its own keys and the table's (DynamoDB's ProjectionType). */
 export type IndexProjection =
   | { type: "KEYS_ONLY" }
@@ -98,10 +111,10 @@ export type IndexProjection =
   | { type: "ALL" };
 
 /**
- * A global secondary index. Only people query them (`npm run records`, the console); the functions
- * never do. Each projects its keys only: an update that changes no index key then writes no index
- * entry (an index projecting ALL rewrites its entry on every update of the item). `npm run records`
- * fetches the items an index query finds.
+ * A global secondary index. People query them (`npm run records`, the console), and a function only
+ * where its `tableAccess` names the index. Each projects its keys only: an update that changes no index
+ * key then writes no index entry (an index projecting ALL rewrites its entry on every update of the
+ * item). `npm run records` fetches the items an index query finds.
  */
 export interface IndexDefinition {
   /** DynamoDB cannot change an index's keys or projection in place: a change needs a new name (see `replaces`). */
@@ -202,6 +215,8 @@ export interface RouteDefinition extends RouteContract {
   registration: string;
   /** What its processor counts as it stores what this route accepted: the route's traffic graph. */
   storedMetrics: readonly { name: MetricName; label: string }[];
+  /** Environment variable through which a function that gives this URL out (`routeUrls`) learns it, without the secret. */
+  urlSetting?: string;
 }
 
 export const routes = {
@@ -220,16 +235,56 @@ export const routes = {
     path: "/status-callback",
     entry: "functions/status-callback/handler.ts",
     registration: "Give it as the `callback` parameter of each SMS you send through ToBeText.",
+    // The sender gives it to ToBeText with each message, the current URL secret appended.
+    urlSetting: statusCallbackUrlSetting,
     storedMetrics: [{ name: metrics.names.callbacksStored, label: "callbacks stored" }],
   },
 } as const satisfies Record<RouteId, RouteDefinition>;
 
-export interface ConsumerDefinition {
+/** The DynamoDB item actions a function may be granted on a table (IAM's names, without `dynamodb:`). */
+export type ItemAction = "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem";
+
+/**
+ * What a function may do on one table, exactly the calls its code makes there: item actions on the
+ * table itself, and `dynamodb:Query` on each index in `queries` (never on the table, never a scan).
+ */
+export interface TableAccess {
+  items: readonly ItemAction[];
+  /** Index names, each one of the table's `indexes`; the synth fails otherwise. */
+  queries?: readonly string[];
+}
+
+/** Reads by key, conditional puts and updates: what the receive pipeline's processors do on their tables. */
+export const readWriteItems = { items: ["GetItem", "PutItem", "UpdateItem"] } as const satisfies TableAccess;
+
+/**
+ * Secrets Manager secrets the stack makes. A function that lists one gets its ARN under `arnSetting`
+ * (never its value: it reads and caches the secret itself) and read access to that secret alone.
+ */
+export const secrets = {
+  urlSecret: { arnSetting: urlSecretSettings.secretArn },
+  /** ToBeText's Cid and token for sending: the stack makes a placeholder; README says how to put the real ones. */
+  toBeTextCredentials: { arnSetting: sendCredentialSettings.secretArn },
+} as const satisfies Record<string, { arnSetting: string }>;
+export type SecretId = keyof typeof secrets;
+
+/** A function run by a trigger (a queue, a schedule), and everything it may reach: nothing it does not list. */
+export interface FunctionDefinition {
+  /** Module (relative to the repository root) exporting `handler`. */
   entry: string;
-  queue: QueueId;
   timeoutSeconds: number;
-  /** The tables it reads and writes: its only DynamoDB access (see the stack's grants). */
+  /** The tables it uses: their names are in its environment, and it has no access to any other. */
   tables: readonly TableId[];
+  /** What it may do on each of its tables; `readWriteItems` where not said. The infra tests assert every grant. */
+  tableAccess?: { readonly [Table in TableId]?: TableAccess };
+  /** The secrets it reads (see `secrets`). */
+  secrets?: readonly SecretId[];
+  /** The routes whose URL (without the URL secret) it gives out, in its environment under each route's `urlSetting`. */
+  routeUrls?: readonly RouteId[];
+}
+
+export interface ConsumerDefinition extends FunctionDefinition {
+  queue: QueueId;
 }
 
 export const consumers = {
@@ -243,8 +298,9 @@ export const consumers = {
     entry: "functions/status-processor/handler.ts",
     queue: "statusCallbacks",
     timeoutSeconds: 10,
-    // sentMessages: each callback joins the message it reports on.
+    // sentMessages: each callback joins the message it reports on, found by its MsgId.
     tables: ["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"],
+    tableAccess: { sentMessages: { items: ["GetItem", "UpdateItem"], queries: ["msgId-requestedAt-keys"] } },
   },
   sender: {
     entry: "functions/sender/handler.ts",
@@ -253,15 +309,18 @@ export const consumers = {
     timeoutSeconds: 30,
     // deliveryReports: a callback that came before the send's answer is joined once the answer is stored.
     tables: ["sentMessages", "deliveryReports"],
+    tableAccess: {
+      sentMessages: { items: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"] },
+      deliveryReports: { items: ["GetItem", "UpdateItem"] },
+    },
+    secrets: ["toBeTextCredentials", "urlSecret"],
+    routeUrls: ["statusCallback"],
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 
-export interface ScheduleDefinition {
-  entry: string;
+export interface ScheduleDefinition extends FunctionDefinition {
   /** How often it runs (an EventBridge schedule on AWS, a timer in `npm start`). */
   everyMinutes: number;
-  timeoutSeconds: number;
-  tables: readonly TableId[];
 }
 
 export const schedules = {
@@ -274,6 +333,10 @@ export const schedules = {
     everyMinutes: 15,
     timeoutSeconds: 300,
     tables: ["sentMessages", "deliveryReports"],
+    tableAccess: {
+      sentMessages: { items: ["GetItem", "UpdateItem"], queries: ["awaiting-resultDueAt-keys"] },
+      deliveryReports: { items: ["GetItem", "UpdateItem"] },
+    },
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 export type ScheduleId = keyof typeof schedules;

@@ -1,11 +1,21 @@
 import { ArnFormat, Duration, Stack, Validations } from "aws-cdk-lib";
 import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
-import { type Alarm, AlarmStatusWidget, Dashboard, type IMetric, TextWidget } from "aws-cdk-lib/aws-cloudwatch";
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  type IMetric,
+  MathExpression,
+  TextWidget,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
+import type { MetricName } from "../../functions/contract.ts";
 import { metrics, operations } from "../topology.ts";
 import {
   customMetric,
@@ -21,7 +31,7 @@ import { namedOutput } from "./named-output.ts";
 
 export interface OperationsProps {
   httpApi: HttpApi;
-  /** The routes and consumers, in the order their graphs are drawn. */
+  /** The routes, the outbox, the consumers and the scheduled tasks, in the order their graphs are drawn. */
   watched: readonly Monitored[];
   /** Alarm notifications go here too, when given. */
   alarmEmail?: string;
@@ -55,6 +65,7 @@ export class Operations extends Construct {
         threshold: 1,
         description: "A processor could not process a queued record; it is retried, then dead-lettered.",
       }),
+      expiredShareAlarm(this, "ExpiredShareAlarm"),
     ];
     for (const alarm of this.alarms) {
       alarm.addAlarmAction(new SnsAction(this.alarmTopic));
@@ -99,6 +110,47 @@ export class Operations extends Construct {
       description: "CloudWatch dashboard: traffic, rejects, acknowledgement latency, queues.",
     });
   }
+}
+
+/** Final results in the window below which no share is alarmed on: one expiry in a quiet spell is no trend. */
+const expiredShareMinimumResults = 20;
+const expiredShareWindow = Duration.hours(6);
+
+/**
+ * Too many sent messages expire (no final result from ToBeText in time, marked by the result sweep):
+ * their share of the final results over 6 hours, from the status processor's and the sweep's metrics.
+ * Below 20 results the expression gives 0, and no data at all is no traffic: neither alarms.
+ */
+function expiredShareAlarm(scope: Construct, id: string): Alarm {
+  const results = (name: MetricName) => customMetric(scope, name, { period: expiredShareWindow });
+  const expired = results(metrics.names.sentExpired);
+  // FILL: a window without, say, a failure has no SentFailed datapoint, which would void the sum.
+  const total = new MathExpression({
+    expression: "FILL(delivered, 0) + FILL(failed, 0) + FILL(expired, 0)",
+    usingMetrics: {
+      delivered: results(metrics.names.sentDelivered),
+      failed: results(metrics.names.sentFailed),
+      expired,
+    },
+    period: expiredShareWindow,
+    label: "final results",
+  });
+  const { expiredShareAlarmPercent } = operations;
+  return new Alarm(scope, id, {
+    metric: new MathExpression({
+      expression: `IF(total >= ${expiredShareMinimumResults}, 100 * FILL(expired, 0) / total, 0)`,
+      usingMetrics: { total, expired },
+      period: expiredShareWindow,
+      label: "expired share of final results (%)",
+    }),
+    threshold: expiredShareAlarmPercent,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+    alarmDescription:
+      `Over ${expiredShareAlarmPercent}% of sent messages' final results in 6 hours (of ${expiredShareMinimumResults} at least) ` +
+      "are expired: ToBeText sent no final result in time. Look at its status, and at the status callback route (Denied, 5xx).",
+  });
 }
 
 /**

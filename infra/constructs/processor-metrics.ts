@@ -17,6 +17,7 @@ export const processorMetrics: Partial<Record<ConsumerId, ProcessorDashboard>> =
     outcomes: [
       { metric: metrics.names.callbacksStored, label: "stored" },
       { metric: metrics.names.conflictingResults, label: "conflicting final results" },
+      { metric: metrics.names.callbacksUnmatched, label: "for no message sent here (yet): kept as orphans" },
     ],
     graphs: [
       {
@@ -26,6 +27,15 @@ export const processorMetrics: Partial<Record<ConsumerId, ProcessorDashboard>> =
           { metric: metrics.names.callbackLateness, statistic: "Maximum", label: "max" },
         ],
       },
+    ],
+  },
+  // Drawn on the outbox's traffic graph, beside the sends requested.
+  sender: {
+    outcomes: [
+      { metric: metrics.names.sendsAccepted, label: "accepted by ToBeText" },
+      { metric: metrics.names.sendsRefused, label: "refused (by ToBeText, or before it)" },
+      { metric: metrics.names.sendsUnknown, label: "unknown (no answer in time; never resent)" },
+      { metric: metrics.names.sendsHeld, label: "held (CKey already taken: not sent again)" },
     ],
   },
 };

@@ -8,8 +8,9 @@ import {
   type ConsumerId,
   functionDefaults,
   type QueueDefinition,
-  type TableId,
+  type QueueId,
 } from "../topology.ts";
+import { type FunctionResources, functionAccess } from "./function-access.ts";
 import {
   customMetric,
   fiveMinutes,
@@ -21,7 +22,6 @@ import {
 } from "./monitoring.ts";
 import { ReceiverFunction } from "./receiver-function.ts";
 import type { ReceiverQueue } from "./receiver-queue.ts";
-import type { ReceiverTable } from "./receiver-table.ts";
 
 /** A line of one of the processor's own metrics. */
 export interface ProcessorLine {
@@ -39,10 +39,14 @@ export interface ProcessorDashboard {
   graphs?: { title: string; lines: ProcessorLine[] }[];
 }
 
-/** Where a consumer's messages come from: a ReceiveRoute. */
+/**
+ * Where a consumer's messages come from: the owner of its queue, a ReceiveRoute (what ToBeText posted) or
+ * the Outbox (what the customer's systems sent). Each queue of the topology has exactly one owner.
+ */
 export interface ConsumedQueue {
+  readonly queueId: QueueId;
   readonly queue: ReceiverQueue;
-  /** The consumer draws its outcomes on it. */
+  /** What arrived on the queue: the consumer draws its outcomes on it. */
   readonly trafficGraph: GraphWidget;
 }
 
@@ -50,8 +54,8 @@ export interface QueueConsumerProps {
   consumerId: ConsumerId;
   consumer: ConsumerDefinition;
   source: ConsumedQueue;
-  /** The stack's tables; it uses those its definition lists, and may touch no other. */
-  tables: Readonly<Record<TableId, ReceiverTable>>;
+  /** The stack's tables, secrets and routes; it is given those its definition lists, and nothing else. */
+  resources: FunctionResources;
   /** What every function gets: the user settings and the metrics service. */
   environment: Record<string, string>;
   dashboard?: ProcessorDashboard;
@@ -64,8 +68,8 @@ export interface QueueConsumerProps {
 
 /**
  * One consumer of the topology, whole: its processor function, fed by its queue in batches with
- * partial batch failures, allowed exactly the item reads and writes its code makes on its own
- * tables, its alarm and its lines on the dashboard.
+ * partial batch failures, allowed exactly the table access its definition declares (the calls its
+ * code makes) and the secrets it lists, its alarm and its lines on the dashboard.
  */
 export class QueueConsumer extends Construct implements Monitored {
   readonly consumerId: ConsumerId;
@@ -77,28 +81,24 @@ export class QueueConsumer extends Construct implements Monitored {
   constructor(scope: Construct, id: string, props: QueueConsumerProps) {
     super(scope, id);
     const { consumerId, consumer, source } = props;
+    if (source.queueId !== consumer.queue) {
+      throw new Error(`Consumer ${consumerId} consumes ${consumer.queue}, not ${source.queueId}`);
+    }
     const queue = source.queue.definition;
     assertConsumerFitsQueue(consumerId, consumer, queue);
     this.consumerId = consumerId;
-    const tables = consumer.tables.map((tableId) => {
-      const table = props.tables[tableId];
-      if (!table) throw new Error(`Consumer ${consumerId} uses table ${tableId}, which the stack does not have`);
-      return table;
-    });
+    const access = functionAccess(consumerId, consumer, props.resources);
 
     this.processor = new ReceiverFunction(this, "Processor", {
       entry: consumer.entry,
       description: `Processes the ${consumer.queue} queue`,
       memorySizeMb: functionDefaults.memorySizeMb,
       timeoutSeconds: consumer.timeoutSeconds,
-      // Only its own tables: their names, and the only DynamoDB access it has.
-      environment: {
-        ...props.environment,
-        ...Object.fromEntries(tables.map((table) => [table.definition.nameSetting, table.tableName])),
-      },
+      // Only its own tables' names (and secrets' ARNs): what it may reach, and nothing more.
+      environment: { ...props.environment, ...access.environment },
       ...(props.formerProcessorId === undefined ? {} : { formerId: props.formerProcessorId }),
     });
-    for (const table of tables) this.processor.allowReadingAndWriting(table);
+    access.grantTo(this.processor);
     this.processor.addEventSource(
       new SqsEventSource(source.queue.queue, {
         batchSize: queue.batchSize,

@@ -9,7 +9,6 @@ import { outputKeys } from "../outputs.ts";
 import {
   functionDefaults,
   metrics,
-  operations,
   type QueueDefinition,
   type QueueId,
   type RouteDefinition,
@@ -28,7 +27,7 @@ import {
 } from "./monitoring.ts";
 import { namedOutput } from "./named-output.ts";
 import { ReceiverFunction } from "./receiver-function.ts";
-import { ReceiverQueue } from "./receiver-queue.ts";
+import { deadLetterOutputs, queueAlarms, queueLines, ReceiverQueue } from "./receiver-queue.ts";
 
 export interface ReceiveRouteProps {
   /** The topology's id: the `route` dimension of its metrics, and its output's key. */
@@ -114,21 +113,13 @@ export class ReceiveRoute extends Construct implements Monitored {
       route.storedMetrics.map(({ name, label }) => customMetric(this, name, { label })),
     );
     this.graphs = [this.trafficGraph];
-    const { queue, deadLetterQueue } = this.queue;
     this.sharedLines = {
       refusals: [
         line(metrics.names.rejected, `rejected ${routeId}`),
         line(metrics.names.denied, `denied (no or wrong URL secret, or address) ${routeId}`),
         line(metrics.names.unavailable, `503 ${routeId}`),
       ],
-      queues: [
-        queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, label: `${routeId} waiting` }),
-        queue.metricApproximateNumberOfMessagesNotVisible({ period: oneMinute, label: `${routeId} in flight` }),
-        deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: oneMinute,
-          label: `${routeId} dead-lettered`,
-        }),
-      ],
+      queues: queueLines(routeId, this.queue),
       functions: [
         this.receiver.metricErrors({ period: oneMinute, label: `${routeId} errors` }),
         this.receiver.metricThrottles({ period: oneMinute, label: `${routeId} throttles` }),
@@ -165,37 +156,15 @@ export class ReceiveRoute extends Construct implements Monitored {
       value: `${httpApi.apiEndpoint}${route.path}/`,
       description: `The ${route.label} URL, to which the URL secret is appended. ${route.registration}`,
     });
-    // What `npm run redrive` needs to move dead letters back to their queue.
-    namedOutput(this, outputKeys.deadLetterQueueArn(queueId), {
-      value: this.queue.deadLetterQueue.queueArn,
-      description: `Dead-letter queue of the ${queueId} queue (ARN); npm run redrive moves its messages back.`,
-    });
-    namedOutput(this, outputKeys.deadLetterQueueUrl(queueId), {
-      value: this.queue.deadLetterQueue.queueUrl,
-      description: `Dead-letter queue of the ${queueId} queue (URL), to look at what it holds.`,
-    });
+    deadLetterOutputs(this, queueId, this.queue);
   }
 
   private addAlarms(): Alarm[] {
     const { routeId } = this;
-    const { queue, deadLetterQueue } = this.queue;
     const perFiveMinutes = (name: MetricName) =>
       customMetric(this, name, { dimensions: { route: routeId }, period: fiveMinutes });
     return [
-      thresholdAlarm(this, "DeadLettersAlarm", {
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: fiveMinutes,
-          statistic: "Maximum",
-        }),
-        threshold: 1,
-        description: `Messages of ${routeId} were dead-lettered: look at them, fix the cause, redrive them.`,
-      }),
-      thresholdAlarm(this, "OldestMessageAlarm", {
-        metric: queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: "Maximum" }),
-        threshold: operations.oldestMessageAlarmSeconds,
-        evaluationPeriods: 2,
-        description: `The ${routeId} processor is not keeping up: its oldest message is over ${operations.oldestMessageAlarmSeconds} s old.`,
-      }),
+      ...queueAlarms(this, routeId, this.queue),
       thresholdAlarm(this, "UnavailableAlarm", {
         metric: perFiveMinutes(metrics.names.unavailable),
         threshold: 1,

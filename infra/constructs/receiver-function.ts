@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { handlerBundling } from "../bundling.ts";
+import type { TableAccess } from "../topology.ts";
 import { keepFormerLogicalIds } from "./former-logical-ids.ts";
 import { receiverLogGroup } from "./log-group.ts";
 import type { ReceiverTable } from "./receiver-table.ts";
@@ -14,9 +15,6 @@ const repositoryRoot = resolve(import.meta.dirname, "../..");
 
 /** A function's log group is made beside it, under this id. */
 const logGroupId = (functionId: string) => `${functionId}Logs`;
-
-/** Exactly the calls the processors make (functions/adapters): reads by key, conditional puts and updates. */
-const tableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 export interface ReceiverFunctionProps {
   /** Module exporting `handler`, relative to the repository root (as in the topology). */
@@ -83,8 +81,19 @@ export class ReceiverFunction extends NodejsFunction {
     this.addToRolePolicy(new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }));
   }
 
-  /** Item reads and writes on this table; nothing on its indexes, which only people query. */
-  allowReadingAndWriting(table: ReceiverTable): void {
-    this.addToRolePolicy(new PolicyStatement({ actions: tableActions, resources: [table.tableArn] }));
+  /**
+   * Exactly `access` on this table: its item actions on the table's items, Query on the indexes it names.
+   * Nothing else on the table: no scans, no queries of the table itself or of another index.
+   */
+  allowTableAccess(table: ReceiverTable, access: TableAccess): void {
+    if (access.items.length > 0) {
+      const actions = access.items.map((action) => `dynamodb:${action}`);
+      this.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+    }
+    const indexes = access.queries ?? [];
+    if (indexes.length > 0) {
+      const resources = indexes.map((indexName) => `${table.tableArn}/index/${indexName}`);
+      this.addToRolePolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources }));
+    }
   }
 }

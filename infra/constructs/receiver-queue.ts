@@ -1,8 +1,12 @@
 import { Duration } from "aws-cdk-lib";
+import type { Alarm, IMetric } from "aws-cdk-lib/aws-cloudwatch";
 import { Queue, QueueEncryption, type QueueProps } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { QueueDefinition } from "../topology.ts";
+import { outputKeys } from "../outputs.ts";
+import { operations, type QueueDefinition, type QueueId } from "../topology.ts";
 import { keepFormerLogicalIds } from "./former-logical-ids.ts";
+import { fiveMinutes, oneMinute, thresholdAlarm } from "./monitoring.ts";
+import { namedOutput } from "./named-output.ts";
 
 export interface ReceiverQueueProps {
   /** The topology's id, for the messages of the checks below. */
@@ -58,4 +62,47 @@ export function assertDeadLettersOutliveQueue(queueId: string, queue: QueueDefin
         `more than the queue's own ${queue.retentionDays} days (a dead letter's age counts from its first enqueue)`,
     );
   }
+}
+
+/*
+ * What the owner of a queue (a ReceiveRoute, the Outbox) adds for it, in its own scope: made there, the
+ * alarms and outputs keep the ids they had when the route made them itself.
+ */
+
+/** A dead letter, and a consumer falling behind: the queue's alarms. `label` names the queue's owner. */
+export function queueAlarms(scope: Construct, label: string, { queue, deadLetterQueue }: ReceiverQueue): Alarm[] {
+  return [
+    thresholdAlarm(scope, "DeadLettersAlarm", {
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: "Maximum" }),
+      threshold: 1,
+      description: `Messages of ${label} were dead-lettered: look at them, fix the cause, redrive them.`,
+    }),
+    thresholdAlarm(scope, "OldestMessageAlarm", {
+      metric: queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: "Maximum" }),
+      threshold: operations.oldestMessageAlarmSeconds,
+      evaluationPeriods: 2,
+      description: `The ${label} processor is not keeping up: its oldest message is over ${operations.oldestMessageAlarmSeconds} s old.`,
+    }),
+  ];
+}
+
+/** Messages waiting, in flight and dead-lettered, for the shared queue graph. */
+export function queueLines(label: string, { queue, deadLetterQueue }: ReceiverQueue): IMetric[] {
+  return [
+    queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, label: `${label} waiting` }),
+    queue.metricApproximateNumberOfMessagesNotVisible({ period: oneMinute, label: `${label} in flight` }),
+    deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, label: `${label} dead-lettered` }),
+  ];
+}
+
+/** What `npm run redrive` needs to move dead letters back to their queue. */
+export function deadLetterOutputs(scope: Construct, queueId: QueueId, { deadLetterQueue }: ReceiverQueue): void {
+  namedOutput(scope, outputKeys.deadLetterQueueArn(queueId), {
+    value: deadLetterQueue.queueArn,
+    description: `Dead-letter queue of the ${queueId} queue (ARN); npm run redrive moves its messages back.`,
+  });
+  namedOutput(scope, outputKeys.deadLetterQueueUrl(queueId), {
+    value: deadLetterQueue.queueUrl,
+    description: `Dead-letter queue of the ${queueId} queue (URL), to look at what it holds.`,
+  });
 }

@@ -22,6 +22,7 @@ import {
   type ConsumerDefinition,
   type ConsumerId,
   consumers,
+  type FunctionDefinition,
   limits,
   metrics,
   operations,
@@ -30,10 +31,17 @@ import {
   queues,
   type RouteDefinition,
   type RouteId,
+  readWriteItems,
   routes,
+  type ScheduleDefinition,
+  type ScheduleId,
+  type SecretId,
+  schedules,
   secretRoutePath,
+  secrets,
   settingDefaults,
   settingNames,
+  type TableAccess,
   type TableDefinition,
   type TableId,
   tables,
@@ -76,6 +84,7 @@ const settingsFromContext = {
 
 const routeEntries = Object.entries(routes) as [RouteId, RouteDefinition][];
 const consumerEntries = Object.entries(consumers) as [ConsumerId, ConsumerDefinition][];
+const scheduleEntries = Object.entries(schedules) as [ScheduleId, ScheduleDefinition][];
 const queueEntries = Object.entries(queues) as [QueueId, QueueDefinition][];
 const tableEntries = Object.entries(tables) as [TableId, TableDefinition][];
 
@@ -110,9 +119,15 @@ beforeAll(() => {
 // The app synthesized into a temporary directory of its own, bundles included.
 afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
 
-/** A stack's functions: each route's receive function, each consumer's processor. */
+/** A stack's functions: each route's receive function, each consumer's processor, each schedule's task. */
 const receiversOf = (of: ReceiverStack) => Object.values(of.routes).map((route) => route.receiver);
 const processorsOf = (of: ReceiverStack) => Object.values(of.consumers).map((consumer) => consumer.processor);
+const tasksOf = (of: ReceiverStack) => Object.values(of.schedules).map((schedule) => schedule.task);
+/** The consumers and scheduled tasks, with their definitions: the functions whose grants the topology declares. */
+const definedFunctions = () => [
+  ...consumerEntries.map(([id, definition]) => ({ id, definition, fn: stack.consumers[id].processor })),
+  ...scheduleEntries.map(([id, definition]) => ({ id, definition, fn: stack.schedules[id].task })),
+];
 
 /** The JSON CloudFormation will see for a token (an ARN, a Ref). */
 const resolved = (value: unknown): string => JSON.stringify(stack.resolve(value));
@@ -297,10 +312,13 @@ describe("HTTP API", () => {
 });
 
 describe("functions", () => {
-  const allFunctions = () => [...receiversOf(stack), ...processorsOf(stack)];
+  const allFunctions = () => [...receiversOf(stack), ...processorsOf(stack), ...tasksOf(stack)];
 
-  it("are exactly the routes' and consumers' functions, on nodejs24.x and arm64", () => {
-    template.resourceCountIs("AWS::Lambda::Function", routeEntries.length + consumerEntries.length);
+  it("are exactly the routes', consumers' and schedules' functions, on nodejs24.x and arm64", () => {
+    template.resourceCountIs(
+      "AWS::Lambda::Function",
+      routeEntries.length + consumerEntries.length + scheduleEntries.length,
+    );
     for (const fn of allFunctions()) {
       expect(resourceOf(fn).Properties, fn.node.path).toMatchObject({
         Runtime: "nodejs24.x",
@@ -324,7 +342,7 @@ describe("functions", () => {
 
   it("never take a setting from the deployer's environment, only from context (or the defaults)", () => {
     const environmentOf = (other: ReceiverStack, otherTemplate: Template) =>
-      [...receiversOf(other), ...processorsOf(other)].map(
+      [...receiversOf(other), ...processorsOf(other), ...tasksOf(other)].map(
         (fn) => resourceOf<FunctionProperties>(fn, other, otherTemplate).Properties.Environment.Variables,
       );
     vi.stubEnv(settingNames.logLevel, "debug");
@@ -361,16 +379,24 @@ describe("functions", () => {
     }
   });
 
-  it("consumers get the names of their own tables only, and time out before their queue's visibility timeout", () => {
+  it("consumers and tasks get the names of their own tables only, and their topology timeout", () => {
+    for (const { id, definition, fn } of definedFunctions()) {
+      const { Properties } = resourceOf<FunctionProperties>(fn);
+      for (const [tableId, table] of tableEntries) {
+        const expected = definition.tables.includes(tableId)
+          ? stack.resolve(stack.tables[tableId].tableName)
+          : undefined;
+        expect(Properties.Environment.Variables[table.nameSetting], `${id} ${tableId}`).toEqual(expected);
+      }
+      expect(Properties.Timeout, id).toBe(definition.timeoutSeconds);
+    }
+  });
+
+  it("consumers time out before their queue's visibility timeout", () => {
     for (const [consumerId, consumer] of consumerEntries) {
       const { Properties } = resourceOf<FunctionProperties>(stack.consumers[consumerId].processor);
-      for (const [tableId, table] of tableEntries) {
-        const expected = consumer.tables.includes(tableId) ? stack.resolve(stack.tables[tableId].tableName) : undefined;
-        expect(Properties.Environment.Variables[table.nameSetting], `${consumerId} ${tableId}`).toEqual(expected);
-      }
-      expect(Properties.Timeout).toBe(consumer.timeoutSeconds);
       const queue = resourceOf<{ VisibilityTimeout: number }>(stack.queues[consumer.queue].queue);
-      expect(Properties.Timeout).toBeLessThan(queue.Properties.VisibilityTimeout);
+      expect(Properties.Timeout, consumerId).toBeLessThan(queue.Properties.VisibilityTimeout);
     }
   });
 
@@ -408,11 +434,15 @@ describe("functions", () => {
   });
 
   it("log an error's stack in terms of the TypeScript sources, from the map beside the bundle", () => {
-    // The line where a processor reads a record's envelope: a record that is none fails there.
+    // The line where a processor reads a record's envelope: a record that is none fails there. The
+    // consumers of the routes' queues read envelopes; the outbox carries the customer's requests.
     const processorSource = readFileSync(new URL("../../functions/sqs/envelope-processor.ts", import.meta.url), "utf8");
     const parseLine = processorSource.split("\n").findIndex((line) => line.includes("parseEnvelope(record.body)")) + 1;
     expect(parseLine).toBeGreaterThan(0);
-    for (const fn of processorsOf(stack)) {
+    const routeQueues = new Set(routeEntries.map(([, route]) => route.queue));
+    const envelopeProcessors = consumerEntries.filter(([, consumer]) => routeQueues.has(consumer.queue));
+    expect(envelopeProcessors.length).toBeGreaterThan(0);
+    for (const fn of envelopeProcessors.map(([consumerId]) => stack.consumers[consumerId].processor)) {
       const invoked = runWithBundle(
         fn,
         `const { handler } = await import(bundle);
@@ -583,10 +613,34 @@ describe("permissions", () => {
     }
   });
 
-  // functions/adapters make GetCommand, PutCommand and UpdateCommand calls only: no deletes, queries or scans.
-  const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+  /** Each resource (a table's ARN, an index's) a function may call DynamoDB on, with the actions it may call. */
+  function dynamoDbAccess(fn: ReceiverFunction): Map<string, Set<string>> {
+    const byResource = new Map<string, Set<string>>();
+    for (const statement of withActionPrefix(roleStatements(fn), "dynamodb:")) {
+      for (const resource of asList(statement.Resource).map((value) => JSON.stringify(value))) {
+        const actions = byResource.get(resource) ?? new Set<string>();
+        for (const action of actionsOf([statement])) actions.add(action);
+        byResource.set(resource, actions);
+      }
+    }
+    return byResource;
+  }
 
-  it("grants consumers exactly the DynamoDB commands the functions' code imports", () => {
+  /** What the topology declares for a function, as resources and actions (see dynamoDbAccess). */
+  function declaredAccess({ tables: used, tableAccess }: FunctionDefinition): Map<string, Set<string>> {
+    const declared = new Map<string, Set<string>>();
+    for (const tableId of used) {
+      const access: TableAccess = tableAccess?.[tableId] ?? readWriteItems;
+      const { tableArn } = stack.tables[tableId];
+      declared.set(resolved(tableArn), new Set(access.items.map((action) => `dynamodb:${action}`)));
+      for (const index of access.queries ?? []) {
+        declared.set(resolved(`${tableArn}/index/${index}`), new Set(["dynamodb:Query"]));
+      }
+    }
+    return declared;
+  }
+
+  it("grants every DynamoDB command the functions' code imports, and none of the scans", () => {
     const functionsDirectory = fileURLToPath(new URL("../../functions", import.meta.url));
     const called = new Set<string>();
     for (const file of readdirSync(functionsDirectory, { recursive: true, encoding: "utf8" })) {
@@ -604,28 +658,45 @@ describe("permissions", () => {
         }
       }
     }
-    expect(called).toEqual(itemActions);
+    const granted = new Set(
+      definedFunctions().flatMap(({ fn }) => [...dynamoDbAccess(fn).values()].flatMap((set) => [...set])),
+    );
+    expect(called.size).toBeGreaterThan(0);
+    for (const action of called) expect(granted, action).toContain(action);
+    // What the code of the functions (functions/adapters and the sender's) may call: items by key, index queries.
+    expect(new Set(granted)).toEqual(
+      new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]),
+    );
   });
 
-  it("a consumer may get and put items in its own tables, nothing on indexes, and send to no queue", () => {
-    for (const [consumerId, consumer] of consumerEntries) {
-      const statements = roleStatements(stack.consumers[consumerId].processor);
-      const actionsByResource = new Map<string, Set<string>>();
-      for (const statement of withActionPrefix(statements, "dynamodb:")) {
-        for (const resource of asList(statement.Resource).map((value) => JSON.stringify(value))) {
-          const actions = actionsByResource.get(resource) ?? new Set<string>();
-          for (const action of actionsOf([statement])) actions.add(action);
-          actionsByResource.set(resource, actions);
-        }
+  it("consumers and tasks get exactly the table access the topology declares: items on the table, Query on named indexes", () => {
+    for (const { id, definition, fn } of definedFunctions()) {
+      const access = dynamoDbAccess(fn);
+      expect(access, id).toEqual(declaredAccess(definition));
+      // Query on an index only, never on a table (the whole partition of any key) and never a Scan.
+      for (const [resource, actions] of access) {
+        if (actions.has("dynamodb:Query")) expect(resource, id).toContain("/index/");
+        expect(actions.has("dynamodb:Scan"), id).toBe(false);
       }
-      expect(actionsByResource, consumerId).toEqual(
-        new Map(consumer.tables.map((tableId) => [resolved(stack.tables[tableId].tableArn), itemActions] as const)),
-      );
-      expect(
-        [...actionsByResource.keys()].filter((resource) => resource.includes("/index/")),
-        consumerId,
-      ).toEqual([]);
-      expect(actionsOf(statements)).not.toContain("sqs:SendMessage");
+    }
+  });
+
+  it("keeps the receive pipeline's processors to the item reads and writes they always had", () => {
+    const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    const onTables = (...tableIds: TableId[]) =>
+      new Map(tableIds.map((tableId) => [resolved(stack.tables[tableId].tableArn), itemActions] as const));
+    expect(dynamoDbAccess(stack.consumers.inboundProcessor.processor)).toEqual(
+      onTables("inboundMessages", "dedupe", "rejectedRequests"),
+    );
+    const statusProcessor = dynamoDbAccess(stack.consumers.statusProcessor.processor);
+    for (const [resource, actions] of onTables("deliveryReports", "dedupe", "rejectedRequests")) {
+      expect(statusProcessor.get(resource)).toEqual(actions);
+    }
+  });
+
+  it("only the sender consumes the outbox, and no consumer or task sends to any queue", () => {
+    for (const { id, fn } of definedFunctions()) {
+      expect(actionsOf(roleStatements(fn)), id).not.toContain("sqs:SendMessage");
     }
   });
 });
@@ -707,8 +778,8 @@ describe("operations", () => {
     expect(alarms().filter((alarm) => alarm.MetricName === "5xx" && alarm.Namespace === "AWS/ApiGateway")).toHaveLength(
       1,
     );
-    for (const consumer of processorsOf(stack)) {
-      expect(alarmsOn("Errors", stack.resolve(consumer.functionName))).toHaveLength(1);
+    for (const fn of [...processorsOf(stack), ...tasksOf(stack)]) {
+      expect(alarmsOn("Errors", stack.resolve(fn.functionName)), fn.node.path).toHaveLength(1);
     }
     expect(alarms().filter((alarm) => alarm.MetricName === metrics.names.recordsFailed)).toHaveLength(1);
     for (const routeId of Object.keys(routes)) {
@@ -802,13 +873,13 @@ describe("operations", () => {
     const widgets = dashboardWidgets(template);
     expect(dimensionValues(widgets, "route")).toEqual(new Set(Object.keys(routes)));
     const labels = lineLabels(widgets);
-    for (const id of [...Object.keys(routes), ...Object.keys(consumers)]) {
+    for (const id of [...Object.keys(routes), ...Object.keys(consumers), ...Object.keys(schedules)]) {
       expect(labels, id).toContain(`${id} errors`);
     }
   });
 
   it("file every function's metrics under the stack's name", () => {
-    for (const fn of [...receiversOf(stack), ...processorsOf(stack)]) {
+    for (const fn of [...receiversOf(stack), ...processorsOf(stack), ...tasksOf(stack)]) {
       expect(resourceOf<FunctionProperties>(fn).Properties.Environment.Variables[metrics.serviceSetting]).toBe(
         stack.stackName,
       );
@@ -838,25 +909,41 @@ describe("operations", () => {
 });
 
 describe("security", () => {
-  it("lets only the receive functions read the URL secret, and gives them its ARN, not its value", () => {
-    const secretArn = resolved(stack.urlSecret.secretArn);
-    const readsSecret = (fn: ReceiverFunction) =>
-      roleStatements(fn).some(
-        (statement) =>
-          actionsOf([statement]).includes("secretsmanager:GetSecretValue") &&
-          JSON.stringify(statement.Resource) === secretArn,
-      );
-    for (const fn of receiversOf(stack)) {
-      expect(readsSecret(fn), fn.node.path).toBe(true);
+  it("lets exactly the functions that need a secret read it, and gives them its ARN, not its value", () => {
+    // The receive functions check the URL secret; the sender appends it to the callback URL and signs in to ToBeText.
+    const expectedReaders: Record<SecretId, ReceiverFunction[]> = {
+      urlSecret: [...receiversOf(stack), stack.consumers.sender.processor],
+      toBeTextCredentials: [stack.consumers.sender.processor],
+    };
+    const allFunctions = [...receiversOf(stack), ...processorsOf(stack), ...tasksOf(stack)];
+    for (const [secretId, readers] of Object.entries(expectedReaders) as [SecretId, ReceiverFunction[]][]) {
+      const secretArn = resolved(stack.secrets[secretId].secretArn);
+      const readsSecret = (fn: ReceiverFunction) =>
+        roleStatements(fn).some(
+          (statement) =>
+            actionsOf([statement]).includes("secretsmanager:GetSecretValue") &&
+            asList(statement.Resource).some((resource) => JSON.stringify(resource) === secretArn),
+        );
       expect(
-        JSON.stringify(
-          resourceOf<FunctionProperties>(fn).Properties.Environment.Variables[urlSecretSettings.secretArn],
+        allFunctions.filter(readsSecret).map((fn) => fn.node.path),
+        secretId,
+      ).toEqual(readers.map((fn) => fn.node.path));
+      for (const fn of readers) {
+        const variables = resourceOf<FunctionProperties>(fn).Properties.Environment.Variables;
+        expect(JSON.stringify(variables[secrets[secretId].arnSetting]), fn.node.path).toBe(secretArn);
+      }
+    }
+    expect(secrets.urlSecret.arnSetting).toBe(urlSecretSettings.secretArn);
+    // Only the functions' own role policies name a secret: no managed policy, no resource policy.
+    const namingSecrets = Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(
+      ([, resource]) =>
+        resource.Type !== "AWS::IAM::Policy" &&
+        resource.Type !== "AWS::Lambda::Function" &&
+        Object.values(stack.secrets).some((secret) =>
+          JSON.stringify(resource.Properties ?? {}).includes(resolved(secret.secretArn)),
         ),
-      ).toBe(secretArn);
-    }
-    for (const fn of processorsOf(stack)) {
-      expect(actionsOf(roleStatements(fn)).some((action) => action.startsWith("secretsmanager:"))).toBe(false);
-    }
+    );
+    expect(namingSecrets.map(([logicalId]) => logicalId)).toEqual([]);
   });
 
   it("keeps the URL secret out of the template: generated by Secrets Manager, never written in an output", () => {
@@ -891,12 +978,29 @@ describe("security", () => {
           expect(JSON.stringify(statement.Principal)).not.toMatch(/"\*"|\{"AWS":"\*"\}/);
       }
     }
-    // Lambda permissions: only API Gateway invokes the receive functions, each from this API.
-    for (const permission of resourcesOfType<{ Principal: string; SourceArn?: unknown }>("AWS::Lambda::Permission")) {
+    // Lambda permissions: only API Gateway invokes the receive functions, each from this API; only
+    // each schedule's rule invokes its task.
+    const tasks = new Set(tasksOf(stack).map((task) => resolved(task.functionArn)));
+    const permissions = resourcesOfType<{ Principal: string; SourceArn?: unknown; FunctionName: unknown }>(
+      "AWS::Lambda::Permission",
+    );
+    for (const permission of permissions) {
+      if (tasks.has(JSON.stringify(permission.Properties.FunctionName))) continue;
       expect(permission.Properties.Principal).toBe("apigateway.amazonaws.com");
       expect(JSON.stringify(permission.Properties.SourceArn)).toContain(
         JSON.stringify(stack.resolve(stack.httpApi.apiId)),
       );
+    }
+    for (const schedule of Object.values(stack.schedules)) {
+      const invokers = permissions.filter(
+        (permission) => JSON.stringify(permission.Properties.FunctionName) === resolved(schedule.task.functionArn),
+      );
+      expect(invokers.map((permission) => permission.Properties)).toEqual([
+        expect.objectContaining({
+          Principal: "events.amazonaws.com",
+          SourceArn: stack.resolve(schedule.rule.ruleArn),
+        }),
+      ]);
     }
   });
 });

@@ -1,11 +1,12 @@
 /**
- * A route and a consumer added to the topology, and nothing else changed: the stack gives them
- * everything the existing ones have. The topology here is the real one plus a made-up fax route,
- * its queue and its processor; the app is synthesized without bundling (no handler is read).
+ * A route, a consumer and a schedule added to the topology, and nothing else changed: the stack gives
+ * them everything the existing ones have. The topology here is the real one plus a made-up fax route,
+ * its queue, its processor and a nightly fax sweep; the app is synthesized without bundling (no handler
+ * is read).
  */
 import { readFileSync, rmSync } from "node:fs";
 import type { App, CfnElement } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -23,6 +24,8 @@ import {
   type RouteDefinition,
   type RouteId,
   routes,
+  type ScheduleId,
+  schedules,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
 
@@ -52,6 +55,16 @@ vi.mock("../../infra/topology.ts", async (importOriginal) => {
         tables: ["dedupe"],
       },
     },
+    schedules: {
+      ...topology.schedules,
+      faxSweep: {
+        entry: "functions/status-processor/handler.ts",
+        everyMinutes: 60,
+        timeoutSeconds: 60,
+        tables: ["dedupe", "inboundMessages"],
+        tableAccess: { inboundMessages: { items: ["GetItem"], queries: ["sender-firstArrivalAt-keys"] } },
+      },
+    },
   };
 });
 
@@ -62,6 +75,7 @@ const faxProcessorId = "faxProcessor" as ConsumerId;
 const fax = (routes as Record<string, RouteDefinition>).fax as RouteDefinition;
 const faxes = (queues as Record<string, QueueDefinition>).faxes as QueueDefinition;
 const faxProcessor = (consumers as Record<string, ConsumerDefinition>)[faxProcessorId] as ConsumerDefinition;
+const faxSweepId = "faxSweep" as ScheduleId;
 
 let app: App;
 let stack: ReceiverStack;
@@ -101,7 +115,10 @@ describe("a route added to the topology", () => {
     expect(faxId in stack.routes).toBe(true);
     const route = stack.routes[faxId];
     template.resourceCountIs("AWS::SQS::Queue", Object.keys(queues).length * 2);
-    template.resourceCountIs("AWS::Lambda::Function", Object.keys(routes).length + Object.keys(consumers).length);
+    template.resourceCountIs(
+      "AWS::Lambda::Function",
+      Object.keys(routes).length + Object.keys(consumers).length + Object.keys(schedules).length,
+    );
     expect(stack.queues[faxesId]).toBe(route.queue);
     template.hasResource("AWS::SQS::Queue", {
       Properties: {
@@ -199,5 +216,43 @@ describe("a consumer added to the topology", () => {
 
   it("leaves the app free of cdk-nag findings", () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+});
+
+describe("a schedule added to the topology", () => {
+  it("is a ScheduledTask of its own: its function, run by an EventBridge rule at its interval", () => {
+    const { task, rule } = stack.schedules[faxSweepId];
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      Targets: [Match.objectLike({ Arn: stack.resolve(task.functionArn) })],
+    });
+    expect(template.toJSON().Resources[logicalId(rule)]).toBeDefined();
+    const fn = template.toJSON().Resources[logicalId(task)];
+    expect(fn.Properties.Timeout).toBe(60);
+    expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(["DEDUPE_TABLE", "INBOUND_MESSAGES_TABLE"]),
+    );
+  });
+
+  it("may do exactly what its definition declares on its tables: read-write items by default, else as said", () => {
+    const { task } = stack.schedules[faxSweepId];
+    const inboundArn = stack.resolve(stack.tables.inboundMessages.tableArn);
+    expect(withPrefix(roleStatements(task), "dynamodb:")).toEqual([
+      expect.objectContaining({
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Resource: stack.resolve(stack.tables.dedupe.tableArn),
+      }),
+      expect.objectContaining({ Action: "dynamodb:GetItem", Resource: inboundArn }),
+      expect.objectContaining({
+        Action: "dynamodb:Query",
+        Resource: { "Fn::Join": ["", [inboundArn, "/index/sender-firstArrivalAt-keys"]] },
+      }),
+    ]);
+    expect(withPrefix(roleStatements(task), "secretsmanager:")).toEqual([]);
+  });
+
+  it("is alarmed and drawn on the dashboard like the others", () => {
+    expect(stack.schedules[faxSweepId].alarms).toHaveLength(1);
+    expect(lineLabels(dashboardWidgets(template))).toContain("faxSweep errors");
   });
 });
