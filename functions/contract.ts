@@ -91,6 +91,15 @@ export const sendLimits = {
   stalledReservationMs: 120_000,
 } as const;
 
+/**
+ * The sent-messages indexes the functions query (the topology makes every index; the stack grants
+ * Query on these alone, and its synth fails if the topology has no index of that name).
+ */
+export const sentMessageIndexes = {
+  byMsgId: "msgId-requestedAt-keys",
+  awaiting: "awaiting-resultDueAt-keys",
+} as const;
+
 /** The path parameter that carries the URL secret. */
 export const secretPathParameter = "secret";
 

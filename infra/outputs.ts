@@ -12,8 +12,6 @@ export const outputKeys = {
   tableName: (tableId: TableId) => `${pascalCase(tableId)}TableName`,
   tableConsole: (tableId: TableId) => `${pascalCase(tableId)}TableConsole`,
   urlSecretArn: "UrlSecretArn",
-  /** Where the customer's systems (and `npm run send`) put send requests. */
-  outboxQueueUrl: "OutboxQueueUrl",
   /** `npm run redrive` moves a dead-letter queue's messages back to their queue (SQS message move task). */
   deadLetterQueueArn: (queueId: QueueId) => `${pascalCase(queueId)}DeadLetterQueueArn`,
   deadLetterQueueUrl: (queueId: QueueId) => `${pascalCase(queueId)}DeadLetterQueueUrl`,

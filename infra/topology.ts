@@ -10,6 +10,7 @@ import {
   secretPathParameter,
   sendCredentialSettings,
   sendLimits,
+  sentMessageIndexes,
   statusCallbackUrlSetting,
   type TableId,
   tableNameSettings,
@@ -33,6 +34,7 @@ export {
   secretPathParameter,
   sendCredentialSettings,
   sendLimits,
+  sentMessageIndexes,
   settingDefaults,
   settingNames,
   statusCallbackUrlSetting,
@@ -300,7 +302,7 @@ export const consumers = {
     timeoutSeconds: 10,
     // sentMessages: each callback joins the message it reports on, found by its MsgId.
     tables: ["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"],
-    tableAccess: { sentMessages: { items: ["GetItem", "UpdateItem"], queries: ["msgId-requestedAt-keys"] } },
+    tableAccess: { sentMessages: { items: ["GetItem", "UpdateItem"], queries: [sentMessageIndexes.byMsgId] } },
   },
   sender: {
     entry: "functions/sender/handler.ts",
@@ -334,7 +336,7 @@ export const schedules = {
     timeoutSeconds: 300,
     tables: ["sentMessages", "deliveryReports"],
     tableAccess: {
-      sentMessages: { items: ["GetItem", "UpdateItem"], queries: ["awaiting-resultDueAt-keys"] },
+      sentMessages: { items: ["GetItem", "UpdateItem"], queries: [sentMessageIndexes.awaiting] },
       deliveryReports: { items: ["GetItem", "UpdateItem"] },
     },
   },

@@ -1,16 +1,11 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { sentMessageIndexes } from "../contract.ts";
 import { awaitingResult, type SentMessage } from "../domain/sent-message.ts";
 import type { RecordedOutcome } from "../use-cases/send-message.ts";
 import type { Applied, ReportUpdate, SentMessageLookup } from "../use-cases/settle-sent-message.ts";
 import { documentClient } from "./dynamodb.ts";
-
-/** The sent-messages table's indexes the functions query (infra/topology.ts names them; the contract is here). */
-export const sentMessageIndexes = {
-  byMsgId: "msgId-requestedAt-keys",
-  awaiting: "awaiting-resultDueAt-keys",
-} as const;
 
 /** DynamoDB behind sending, joining and the sweep: one item per CKey in the sent-messages table. */
 export function sentMessageStore(tableName: string) {

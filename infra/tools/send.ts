@@ -116,7 +116,7 @@ async function deployedTarget(file: string): Promise<Target> {
   await requireAwsCredentials(dynamo, "npm run send --outputs", fail);
   return {
     sqs: new SQSClient({}),
-    queueUrl: stack.output(outputKeys.outboxQueueUrl),
+    queueUrl: stack.output(outputKeys.queueUrl("outbox")),
     dynamo: DynamoDBDocumentClient.from(dynamo),
     tableName: stack.output(outputKeys.tableName("sentMessages")),
   };

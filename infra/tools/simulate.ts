@@ -288,7 +288,7 @@ async function deployedTarget(file: string): Promise<Target> {
       reports: stack.output(outputKeys.tableName("deliveryReports")),
       sent: stack.output(outputKeys.tableName("sentMessages")),
     },
-    outboxUrl: stack.output(outputKeys.outboxQueueUrl),
+    outboxUrl: stack.output(outputKeys.queueUrl("outbox")),
     dynamo: DynamoDBDocumentClient.from(client),
     sqs: new SQSClient({}),
     simulatorUrl: undefined,
