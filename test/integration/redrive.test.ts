@@ -24,9 +24,9 @@ import { startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { runNode } from "./fixtures/processes.ts";
 
 describe("npm run redrive: arguments", () => {
-  it("redrives both queues of the deployed stack in cdk-outputs.json by default, without waiting", () => {
+  it("redrives every queue of the deployed stack in cdk-outputs.json by default, without waiting", () => {
     expect(parseRedriveArguments([])).toEqual({
-      queues: ["inboundSms", "statusCallbacks"],
+      queues: ["inboundSms", "statusCallbacks", "outbox"],
       outputs: "cdk-outputs.json",
       local: false,
       wait: false,
@@ -47,7 +47,10 @@ describe("npm run redrive: arguments", () => {
   });
 
   it.each([
-    { args: ["--queue", "inbound"], error: /--queue must be one of inboundSms, statusCallbacks, not "inbound"/ },
+    {
+      args: ["--queue", "inbound"],
+      error: /--queue must be one of inboundSms, statusCallbacks, outbox, not "inbound"/,
+    },
     { args: ["--queue"], error: /--queue/ },
     { args: ["--dry-run"], error: /--dry-run/ },
     { args: ["extra"], error: /extra/ },

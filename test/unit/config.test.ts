@@ -22,6 +22,12 @@ describe("required", () => {
     expect(() => required(env, "QUEUE_URL")).toThrow(/QUEUE_URL/);
   });
 
+  it("refuses a TOBETEXT_SENDER that is not one of TOBETEXT_NUMBERS", () => {
+    expect(() => readUserSettings({ TOBETEXT_NUMBERS: "02-1234-5678", TOBETEXT_SENDER: "1588-1234" })).toThrow(
+      /TOBETEXT_SENDER: 1588-1234 is not one of TOBETEXT_NUMBERS/,
+    );
+  });
+
   it("reads only the env it is given", () => {
     process.env.SETTINGS_TEST_ONLY_IN_PROCESS = "set";
     try {
@@ -56,6 +62,24 @@ describe("readUserSettings", () => {
       allowedSources: undefined,
       logLevel: "info",
       dedupeWindowMs: defaultWindowMs,
+      sendApiUrl: "https://api-dev.tbnws.com:18443/sms",
+      resultTimeoutMs: 72 * 3600 * 1000,
+      defaultSender: undefined,
+    });
+  });
+
+  it("reads the sending settings", () => {
+    expect(
+      readUserSettings({
+        TOBETEXT_NUMBERS: "02-1234-5678, 1588-1234",
+        TOBETEXT_SENDER: "1588-1234",
+        TOBETEXT_API_URL: "http://api2-dev.tbnws.com/sms",
+        SEND_RESULT_TIMEOUT_SECONDS: "60",
+      }),
+    ).toMatchObject({
+      defaultSender: "+8215881234",
+      sendApiUrl: "http://api2-dev.tbnws.com/sms",
+      resultTimeoutMs: 60_000,
     });
   });
 
@@ -77,9 +101,19 @@ describe("readUserSettings", () => {
     ["DEDUPE_WINDOW_SECONDS", "0", /DEDUPE_WINDOW_SECONDS/],
     ["TOBETEXT_ALLOWED_CIDRS", "203.0.113.0/33", /TOBETEXT_ALLOWED_CIDRS has an invalid CIDR: 203.0.113.0\/33/],
     ["LOG_LEVEL", "verbose", /LOG_LEVEL/],
+    ["TOBETEXT_API_URL", "ftp://api-dev.tbnws.com/sms", /TOBETEXT_API_URL must be an http\(s\) URL/],
+    ["TOBETEXT_API_URL", "https://user:pass@api-dev.tbnws.com/sms", /TOBETEXT_API_URL must be an http\(s\) URL/],
+    ["SEND_RESULT_TIMEOUT_SECONDS", "-5", /SEND_RESULT_TIMEOUT_SECONDS/],
+    ["TOBETEXT_SENDER", "abc", /TOBETEXT_SENDER: abc is not a phone number/],
   ])("refuses, naming it, a malformed %s", (name, value, message) => {
     expect(() => readUserSettings({ [name]: value })).toThrow(SettingError);
     expect(() => readUserSettings({ [name]: value })).toThrow(message);
+  });
+
+  it("refuses a TOBETEXT_SENDER that is not one of TOBETEXT_NUMBERS", () => {
+    expect(() => readUserSettings({ TOBETEXT_NUMBERS: "02-1234-5678", TOBETEXT_SENDER: "1588-1234" })).toThrow(
+      /TOBETEXT_SENDER: 1588-1234 is not one of TOBETEXT_NUMBERS/,
+    );
   });
 
   it("reads only the env it is given", () => {
