@@ -648,9 +648,8 @@ describe("permissions", () => {
       const source = readFileSync(join(functionsDirectory, file), "utf8");
       for (const [, names] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/(?:lib|client)-dynamodb"/g)) {
         // Commands, and the paginators that send them (paginateQuery sends QueryCommand).
-        for (const [, command] of (names ?? "")
-          .matchAll(/(?:paginate(\w+)|(\w+)Command)\b/g)
-          .map(([all, paginated, sent]) => [all, paginated ?? sent])) {
+        for (const [, paginated, sent] of (names ?? "").matchAll(/(?:paginate(\w+)|(\w+)Command)\b/g)) {
+          const command = paginated ?? sent;
           // The document client drops the Item(s) suffix of the API actions: GetCommand is GetItem.
           const action = /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(command ?? "")
             ? `${command}Item`
