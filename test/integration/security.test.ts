@@ -234,6 +234,32 @@ describe("log lines: one per message (the processor's), at most 400 bytes", () =
   });
 });
 
+describe("sending: what the sender and the join write", () => {
+  it("one line per send, at most 400 bytes, without the numbers, the text, the credentials or the URL secret", async () => {
+    const text = "개인 정보가 담긴 본문";
+    await pipeline.enqueue("outbox", [
+      JSON.stringify({ to: "010-9876-5432", from: "02-3456-7890", text, ckey: "security-send-1" }),
+    ]);
+    // Sent, then its callbacks (the simulator's, a second or so later) joined.
+    const joined = () => output.join("").includes('"sent":"result"');
+    for (let waited = 0; !joined() && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(joined()).toBe(true);
+    const written = output.join("");
+    const lines = written.split("\n").filter((line) => line.startsWith("{") && !line.includes('"_aws"'));
+    const sent = lines.filter((line) => line.includes("message sent to ToBeText"));
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0] ?? "{}")).toMatchObject({
+      level: "INFO",
+      ckey: "security-send-1",
+      sendOutcome: "accepted",
+    });
+    for (const line of lines) expect(Buffer.byteLength(line), line).toBeLessThanOrEqual(400);
+    for (const personal of ["9876", "5432", "3456", "7890", text, "local-token", "local-cid", currentSecret]) {
+      expect(written).not.toContain(personal);
+    }
+  });
+});
+
 describe("throttling", () => {
   /** A request whose headers go now and whose body goes later: it arrives (and is throttled) at once. */
   function heldRequest(url: string, body: Buffer) {
