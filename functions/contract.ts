@@ -19,6 +19,14 @@ export const settingNames = {
   sendApiUrl: "TOBETEXT_API_URL",
   /** A sent message with no final result this long after its request is expired by the sweep. */
   resultTimeoutSeconds: "SEND_RESULT_TIMEOUT_SECONDS",
+  /** Inbound texts that put their sender on the suppression list (README "Opt-out (수신거부)"), comma-separated. */
+  optOutKeywords: "TOBETEXT_OPT_OUT_KEYWORDS",
+  /** Inbound texts that lift their sender's suppression, comma-separated; none may also be an opt-out keyword. */
+  optInKeywords: "TOBETEXT_OPT_IN_KEYWORDS",
+  /** The reply to an opt-out (sent transactional, from the number it came to); empty: none. `{date}`: its day (KST). */
+  optOutConfirmation: "TOBETEXT_OPT_OUT_CONFIRMATION",
+  /** The reply to an opt-in, as for an opt-out; empty: none. */
+  optInConfirmation: "TOBETEXT_OPT_IN_CONFIRMATION",
 } as const;
 
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
@@ -38,6 +46,15 @@ export const settingDefaults: Record<SettingName, string> = {
   [settingNames.sendApiUrl]: "https://api-dev.tbnws.com:18443/sms",
   // ToBeText reports 3 to 30 minutes after a send; 72 hours leaves room for a handset switched off for days.
   [settingNames.resultTimeoutSeconds]: String(72 * 3600),
+  // Whole-text matches only (README "Opt-out"): words people send to refuse advertising SMS in Korea, the
+  // free-refusal wording of ads' footers, and the usual English ones. Missing one is the costly mistake.
+  [settingNames.optOutKeywords]:
+    "수신거부,거부,해지,수신해지,수신중지,광고거부,무료거부,무료수신거부,080수신거부,STOP,UNSUBSCRIBE",
+  // No bare 동의: people answer "동의" to unrelated questions (terms, surveys), and lifting a refusal takes a clear ask.
+  [settingNames.optInKeywords]: "수신동의,광고수신동의,START",
+  // None by default: the notice must name the sender (시행령), which only the customer can write.
+  [settingNames.optOutConfirmation]: "",
+  [settingNames.optInConfirmation]: "",
 };
 
 export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -100,6 +117,14 @@ export const sentMessageIndexes = {
   awaiting: "awaiting-resultDueAt-keys",
 } as const;
 
+/**
+ * The suppressions table's sparse index (README "Opt-out"): only a suppressed number's item has its partition
+ * key, so `npm run records -- --suppressed` lists them by a Query, never a Scan.
+ */
+export const suppressionIndexes = {
+  suppressed: { name: "suppressedList-since-keys", partitionKey: "suppressedList", value: "yes", sortKey: "since" },
+} as const;
+
 /** The path parameter that carries the URL secret. */
 export const secretPathParameter = "secret";
 
@@ -118,6 +143,7 @@ export const tableNameSettings = {
   deliveryReports: "DELIVERY_REPORTS_TABLE",
   rejectedRequests: "REJECTED_REQUESTS_TABLE",
   sentMessages: "SENT_MESSAGES_TABLE",
+  suppressions: "SUPPRESSIONS_TABLE",
 } as const;
 export type TableId = keyof typeof tableNameSettings;
 

@@ -119,6 +119,7 @@ export class ReceiverStack extends Stack {
       tables: this.tables,
       secrets: this.secrets,
       routes: mapTopology(routes, (_, route) => ({ route, url: `${this.httpApi.apiEndpoint}${route.path}` })),
+      queues: this.queues,
     };
     this.consumers = mapTopology(
       consumers,

@@ -12,6 +12,7 @@ import {
   sendLimits,
   sentMessageIndexes,
   statusCallbackUrlSetting,
+  suppressionIndexes,
   type TableId,
   tableNameSettings,
   urlSecretSettings,
@@ -201,6 +202,13 @@ export const tables = {
       keysOnlyIndex("awaiting", "resultDueAt"),
     ],
   },
+  suppressions: {
+    nameSetting: tableNameSettings.suppressions,
+    description: "opt-outs (수신거부): one item per number, its state and the SMS that asked",
+    partitionKey: "number",
+    // Sparse: only a suppressed number's item has `suppressedList`; `npm run records -- --suppressed` queries it.
+    indexes: [keysOnlyIndex(suppressionIndexes.suppressed.partitionKey, suppressionIndexes.suppressed.sortKey)],
+  },
 } as const satisfies Record<TableId, TableDefinition>;
 
 /** A route: the function's contract (label, queue, body limit) and where it lives. */
@@ -283,6 +291,8 @@ export interface FunctionDefinition {
   secrets?: readonly SecretId[];
   /** The routes whose URL (without the URL secret) it gives out, in its environment under each route's `urlSetting`. */
   routeUrls?: readonly RouteId[];
+  /** The queues it puts messages on: their URLs in its environment, `sqs:SendMessage` on each and nothing else. */
+  sendsTo?: readonly QueueId[];
 }
 
 export interface ConsumerDefinition extends FunctionDefinition {
@@ -294,7 +304,11 @@ export const consumers = {
     entry: "functions/inbound-processor/handler.ts",
     queue: "inboundSms",
     timeoutSeconds: 10,
-    tables: ["inboundMessages", "dedupe", "rejectedRequests"],
+    // suppressions: an SMS that is an opt-out or opt-in keyword changes its sender's state (read, then a conditional put).
+    tables: ["inboundMessages", "dedupe", "rejectedRequests", "suppressions"],
+    tableAccess: { suppressions: { items: ["GetItem", "PutItem"] } },
+    // The opt-out confirmation reply is a send request like any other.
+    sendsTo: ["outbox"],
   },
   statusProcessor: {
     entry: "functions/status-processor/handler.ts",
@@ -310,10 +324,12 @@ export const consumers = {
     // ToBeText's answer is awaited at most sendLimits.requestTimeoutMs (10 s); the rest is DynamoDB.
     timeoutSeconds: 30,
     // deliveryReports: a callback that came before the send's answer is joined once the answer is stored.
-    tables: ["sentMessages", "deliveryReports"],
+    // suppressions: one read per send not marked transactional (a number that opted out is refused).
+    tables: ["sentMessages", "deliveryReports", "suppressions"],
     tableAccess: {
       sentMessages: { items: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"] },
       deliveryReports: { items: ["GetItem", "UpdateItem"] },
+      suppressions: { items: ["GetItem"] },
     },
     secrets: ["toBeTextCredentials", "urlSecret"],
     routeUrls: ["statusCallback"],

@@ -58,7 +58,7 @@ export interface SenderConfig {
   /** The status-callback route's URL without its secret. */
   statusCallbackUrl: string;
   urlSecrets: UrlSecretSource;
-  tableNames: { sentMessages: string; deliveryReports: string };
+  tableNames: { sentMessages: string; deliveryReports: string; suppressions: string };
 }
 
 export function readSenderConfig(env: Env = process.env): SenderConfig {
@@ -74,6 +74,7 @@ export function readSenderConfig(env: Env = process.env): SenderConfig {
     tableNames: {
       sentMessages: required(env, tableNameSettings.sentMessages),
       deliveryReports: required(env, tableNameSettings.deliveryReports),
+      suppressions: required(env, tableNameSettings.suppressions),
     },
   };
 }

@@ -17,7 +17,15 @@ export interface SendRequest {
   text: string;
   from?: string;
   ckey?: string;
+  /**
+   * Not advertising (an order's notice, a one-time code, an opt-out's confirmation): sent even to a number
+   * that opted out (README "Opt-out (수신거부)"). The customer answers for the claim.
+   */
+  transactional?: boolean;
 }
+
+/** The request's text fields, as a refused record keeps them. */
+type RequestFields = Partial<Record<Exclude<keyof SendRequest, "transactional">, string>>;
 
 /** A request the checks passed: what goes to ToBeText. */
 export interface SendCommand {
@@ -25,6 +33,8 @@ export interface SendCommand {
   to: PhoneNumber;
   from: PhoneNumber;
   text: string;
+  /** Sent whether or not `to` opted out. */
+  transactional: boolean;
 }
 
 /** A request refused before ToBeText: the field at fault and why, in words that name it. */
@@ -42,7 +52,7 @@ export interface SenderNumbers {
 
 export type CheckedRequest =
   | { ok: true; command: SendCommand }
-  | { ok: false; ckey: string | undefined; request: Partial<Record<keyof SendRequest, string>>; refusal: Refusal };
+  | { ok: false; ckey: string | undefined; request: RequestFields; refusal: Refusal };
 
 /**
  * Checks a send request as ToBeText would, and more: the CKey (this system's key for it), the
@@ -54,12 +64,16 @@ export function checkSendRequest(raw: unknown, numbers: SenderNumbers, fallbackC
     return refused(fallbackCKey, {}, "request", "the request is not a JSON object with to, text, from, ckey");
   }
   const fields = raw as Record<string, unknown>;
-  const request: Partial<Record<keyof SendRequest, string>> = {};
+  const request: RequestFields = {};
   for (const name of ["to", "text", "from", "ckey"] as const) {
     const value = fields[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string") return refused(fallbackCKey, request, name, `${name} must be a string`);
     request[name] = value;
+  }
+  const transactional = fields.transactional ?? false;
+  if (typeof transactional !== "boolean") {
+    return refused(fallbackCKey, request, "transactional", "transactional must be true or false");
   }
   const ckey = request.ckey ?? fallbackCKey;
   if (ckey === undefined || !sendLimits.ckeyPattern.test(ckey)) {
@@ -78,7 +92,7 @@ export function checkSendRequest(raw: unknown, numbers: SenderNumbers, fallbackC
   const text = request.text ?? "";
   const problem = bodyProblem(text);
   if (problem !== undefined) return refused(ckey, request, "text", problem.replace(/^Body/, "text"));
-  return { ok: true, command: { ckey, to, from, text } };
+  return { ok: true, command: { ckey, to, from, text, transactional } };
 }
 
 function senderNumber(given: string | undefined, numbers: SenderNumbers): PhoneNumber | Refusal {
@@ -97,12 +111,7 @@ function senderNumber(given: string | undefined, numbers: SenderNumbers): PhoneN
   return from;
 }
 
-function refused(
-  ckey: string | undefined,
-  request: Partial<Record<keyof SendRequest, string>>,
-  field: string,
-  reason: string,
-): CheckedRequest {
+function refused(ckey: string | undefined, request: RequestFields, field: string, reason: string): CheckedRequest {
   return { ok: false, ckey, request, refusal: { field, reason } };
 }
 
@@ -163,6 +172,8 @@ export interface SentMessage {
   answer?: string;
   answeredAt?: string;
   msgId?: string;
+  /** Marked transactional by the request: sent whether or not `to` opted out. */
+  transactional?: true;
   /** Present only while a final result is awaited: the sweep's sparse index (`awaiting-resultDueAt-keys`). */
   awaiting?: "result";
   resultDueAt?: string;
@@ -195,6 +206,7 @@ export function reservation(
     from: command.from.e164,
     sendNum: nationalDigits(command.from.e164),
     text: command.text,
+    ...(command.transactional ? { transactional: true as const } : {}),
     sendOutcome: "sending",
     status: "sending",
     awaiting: awaitingResult,

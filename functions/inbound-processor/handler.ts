@@ -1,13 +1,27 @@
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
+import { enqueue } from "../adapters/queue.ts";
+import { inboundReader, suppressionStore } from "../adapters/suppression-store.ts";
+import { readOptOutConfig } from "../config/opt-out.ts";
 import { readProcessorConfig } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
+import type { EventPublisher } from "../domain/events.ts";
 import { functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordInboundArrival } from "../use-cases/record-inbound-arrival.ts";
+import { recordOptRequest } from "../use-cases/record-opt-request.ts";
 
 const metrics = functionMetrics();
-const { settings, tableNames } = readProcessorConfig(["inboundMessages", "dedupe", "rejectedRequests"]);
+const { settings, tableNames } = readProcessorConfig(["inboundMessages", "dedupe", "rejectedRequests", "suppressions"]);
 const inboundMessages = inboundMessageStore(tableNames);
+const optOut = readOptOutConfig();
+// TODO(events merge): the SNS publisher
+const events: EventPublisher = { publish: async () => {} };
+const optPorts = {
+  ...suppressionStore(tableNames.suppressions),
+  readInbound: inboundReader(tableNames.inboundMessages),
+  events,
+  queueSend: (request: object) => enqueue(optOut.outboxQueueUrl, JSON.stringify(request)),
+};
 
 /** Stores each queued inbound SMS exactly once; keeps rejected requests for inspection. */
 export const handler = envelopeProcessor(
@@ -15,6 +29,10 @@ export const handler = envelopeProcessor(
   {
     "inbound-sms": async ({ arrival }) => {
       const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
+      // A new SMS, or a redelivery (which finishes what a crash left); a retry repeats a request already recorded.
+      const opt = recorded.duplicate
+        ? undefined
+        : await recordOptRequest({ messageId: recorded.messageId, text: arrival.sms.text }, optPorts, optOut.settings);
       logger.info("inbound SMS stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,
@@ -22,6 +40,7 @@ export const handler = envelopeProcessor(
         deliveryCount: recorded.deliveryCount,
         counted: recorded.counted,
         ...(arrival.sms.flags.length > 0 ? { flags: arrival.sms.flags } : {}),
+        ...(opt ? { optRequest: opt.kind, optOutcome: opt.outcome } : {}),
       });
       if (recorded.duplicate) metrics.count(metricNames.names.duplicatesAbsorbed);
       if (recorded.counted && !recorded.duplicate) metrics.count(metricNames.names.inboundStored);

@@ -5,6 +5,7 @@ import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { deliveryReportLinks } from "../adapters/delivery-report-store.ts";
 import { sentMessageStore } from "../adapters/sent-message-store.ts";
+import { suppressionStore } from "../adapters/suppression-store.ts";
 import { toBeTextApi } from "../adapters/tobetext-api.ts";
 import { toBeTextCredentials } from "../adapters/tobetext-credentials.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
@@ -24,6 +25,7 @@ const ports = {
   ...sentMessages,
   ...reports,
   ...toBeTextApi(config.settings.sendApiUrl),
+  findSuppression: suppressionStore(config.tableNames.suppressions).findSuppression,
   credentials: toBeTextCredentials(config.credentials),
   // The current URL secret: ToBeText keeps a message's callback URL, so a rotation's previous one still works for it.
   callbackUrl: async () => `${config.statusCallbackUrl}/${(await urlSecrets())[0]}`,

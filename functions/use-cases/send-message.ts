@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sendLimits } from "../contract.ts";
 import type { DeliveryReport } from "../domain/delivery-report.ts";
+import { type Suppression, suppressedReason } from "../domain/opt-out.ts";
 import {
   type AnswerOutcome,
   checkSendRequest,
@@ -37,6 +38,8 @@ export interface SendPorts extends SentMessageJoinPorts {
   callbackUrl(): Promise<string>;
   /** The delivery record of a MsgId or CKey, if callbacks came for it. */
   findReport(ids: { msgId?: string; ckey: string }): Promise<DeliveryReport | undefined>;
+  /** The suppression state of an E.164 number, if it ever sent an opt-out or opt-in keyword. */
+  findSuppression(number: string): Promise<Pick<Suppression, "suppressed" | "since"> | undefined>;
 }
 
 export interface RecordedOutcome extends AnswerOutcome {
@@ -85,6 +88,17 @@ export async function sendMessage(
     return existing ? { kind: "held", record: existing, stalled: false } : { kind: "refused-here", record };
   }
   const { command } = checked;
+  // One read per send that is not transactional: a number that opted out gets no advertising.
+  if (!command.transactional) {
+    const suppression = await ports.findSuppression(command.to.e164);
+    if (suppression?.suppressed) {
+      const refusal = { field: "to", reason: suppressedReason(suppression) };
+      const request = { to: command.to.asSent, from: command.from.e164, text: command.text, ckey: command.ckey };
+      const record = refusedRecord({ ok: false, ckey: command.ckey, request, refusal }, ids, now());
+      const existing = await ports.reserve(record);
+      return existing ? { kind: "held", record: existing, stalled: false } : { kind: "refused-here", record };
+    }
+  }
   // Before the reservation: a configuration fault fails the request whole, and SQS delivers it again.
   const [credentials, callback] = await Promise.all([ports.credentials(), ports.callbackUrl()]);
   const existing = await ports.reserve(reservation(command, ids, now(), settings.resultTimeoutMs));

@@ -1,6 +1,7 @@
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import {
   type FunctionDefinition,
+  type QueueId,
   type RouteDefinition,
   type RouteId,
   readWriteItems,
@@ -10,6 +11,7 @@ import {
   type TableId,
 } from "../topology.ts";
 import type { ReceiverFunction } from "./receiver-function.ts";
+import type { ReceiverQueue } from "./receiver-queue.ts";
 import type { ReceiverTable } from "./receiver-table.ts";
 
 /** What the stack has that a function of the topology may be given. */
@@ -17,6 +19,8 @@ export interface FunctionResources {
   tables: Readonly<Record<TableId, ReceiverTable>>;
   secrets: Readonly<Record<SecretId, ISecret>>;
   routes: Readonly<Record<RouteId, { route: RouteDefinition; url: string }>>;
+  /** Each queue, whichever construct owns it; optional for checks that name none. */
+  queues?: Readonly<Record<QueueId, ReceiverQueue>>;
 }
 
 /** A function definition resolved against the stack: what goes in its environment, and its grants. */
@@ -59,16 +63,23 @@ export function functionAccess(
     }
     return [route.route.urlSetting, route.url] as const;
   });
+  const queuesSentTo = (definition.sendsTo ?? []).map((queueId) => {
+    const queue = resources.queues?.[queueId];
+    if (!queue) throw new Error(`Function ${functionId} sends to queue ${queueId}, which the stack does not have`);
+    return queue;
+  });
 
   return {
     environment: {
       ...Object.fromEntries(tables.map(({ table }) => [table.definition.nameSetting, table.tableName])),
       ...Object.fromEntries(secretsUsed.map(({ setting, secret }) => [setting, secret.secretArn])),
       ...Object.fromEntries(routeUrls),
+      ...Object.fromEntries(queuesSentTo.map((queue) => [queue.definition.urlSetting, queue.queue.queueUrl])),
     },
     grantTo(fn) {
       for (const { table, access } of tables) fn.allowTableAccess(table, access);
       for (const { secret } of secretsUsed) secret.grantRead(fn);
+      for (const queue of queuesSentTo) fn.allowSendingTo(queue.queue);
     },
   };
 }

@@ -7,11 +7,13 @@
  *   npm run records -- --status           delivery records from status callbacks (--msgid ID | --ckey KEY)
  *   npm run records -- --rejected         requests that could not be accepted, with the reason
  *   npm run records -- --sent             SMS sent through ToBeText (--ckey KEY | --msgid ID | --recipient NUMBER)
+ *   npm run records -- --suppressed       numbers that opted out (수신거부), latest first; --suppression NUMBER: one number
  *   npm run records -- --table NAME       a deployed table (AWS credentials and region from the environment)
  */
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateQuery, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { suppressionIndexes } from "../../functions/contract.ts";
 import { lastArrivalOf } from "../../functions/domain/inbound-message.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
@@ -27,6 +29,8 @@ const { values: options } = parseArgs({
     rejected: { type: "boolean", default: false },
     status: { type: "boolean", default: false },
     sent: { type: "boolean", default: false },
+    suppressed: { type: "boolean", default: false },
+    suppression: { type: "string" },
     msgid: { type: "string" },
     ckey: { type: "string" },
     table: { type: "string" },
@@ -41,7 +45,9 @@ if (options.help) {
       "         [--sender NUMBER | --recipient NUMBER]   inbound SMS (default)\n" +
       "         --status [--msgid ID | --ckey KEY]         delivery records from status callbacks\n" +
       "         --rejected                               requests that could not be accepted\n" +
-      "         --sent [--ckey KEY | --msgid ID | --recipient NUMBER]   SMS sent through ToBeText",
+      "         --sent [--ckey KEY | --msgid ID | --recipient NUMBER]   SMS sent through ToBeText\n" +
+      "         --suppressed                             numbers that opted out (수신거부), latest first\n" +
+      "         --suppression NUMBER                     one number's opt-out state and history",
   );
   process.exit(0);
 }
@@ -53,7 +59,9 @@ const tableId: TableId = options.rejected
     ? "deliveryReports"
     : options.sent
       ? "sentMessages"
-      : "inboundMessages";
+      : options.suppressed || options.suppression !== undefined
+        ? "suppressions"
+        : "inboundMessages";
 const { client, tableName } = await connect();
 const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : Number(options.limit);
 const items = (await readItems()).slice(0, limit);
@@ -95,6 +103,10 @@ async function readItems(): Promise<Item[]> {
   if (options.sent && options.ckey !== undefined) {
     return getItemsInOrder(client, tableName, ["ckey"], [{ ckey: options.ckey }]);
   }
+  // A number is its item's key: one read, whatever its state.
+  if (options.suppression !== undefined) {
+    return getItemsInOrder(client, tableName, ["number"], [{ number: phoneNumber(options.suppression) }]);
+  }
   const query = indexQuery();
   const pages = query
     ? paginateQuery({ client }, { TableName: tableName, ScanIndexForward: false, ...query })
@@ -118,6 +130,16 @@ async function readItems(): Promise<Item[]> {
 /** A Query on an index, never a Scan, for the filters that have one. */
 function indexQuery() {
   if (options.rejected) return undefined;
+  // The sparse index holds suppressed numbers only, newest `since` first: no Scan.
+  if (options.suppressed) {
+    const { name, partitionKey, value } = suppressionIndexes.suppressed;
+    return {
+      IndexName: name,
+      KeyConditionExpression: "#key = :value",
+      ExpressionAttributeNames: { "#key": partitionKey },
+      ExpressionAttributeValues: { ":value": value },
+    };
+  }
   if (options.sent) {
     if (options.msgid !== undefined) return keyQuery("sentMessages", "msgId", options.msgid);
     const number = options.recipient === undefined ? undefined : phoneNumber(options.recipient);
@@ -163,51 +185,64 @@ function phoneNumber(value: string): string {
 }
 
 function printTable(rows: Item[]): void {
-  const columns = options.status
-    ? [
-        ["last callback", (item: Item) => String(item.lastCallbackAt)],
-        ["MsgId", (item: Item) => String(item.msgId ?? "")],
-        ["CKey", (item: Item) => String(item.cKey ?? "")],
-        ["status", (item: Item) => `${item.status} (${item.outcome}${item.final ? ", final" : ""})`],
-        ["code", (item: Item) => `${item.errorCode} ${item.errorMeaning}`],
-        ["callbacks", (item: Item) => String(item.callbackCount)],
-        ["results", (item: Item) => String(Array.isArray(item.history) ? item.history.length : 0)],
-        ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
-      ]
-    : options.sent
+  const columns =
+    options.suppressed || options.suppression !== undefined
       ? [
-          ["requested", (item: Item) => String(item.requestedAt)],
-          ["CKey", (item: Item) => clip(String(item.ckey), 40)],
-          ["to", (item: Item) => String(item.recipient ?? item.to ?? "")],
-          ["status", (item: Item) => String(item.status)],
-          ["sent", (item: Item) => String(item.sendOutcome)],
-          ["MsgId", (item: Item) => String(item.msgId ?? "")],
-          ["text", (item: Item) => clip(String(item.text ?? ""), 30)],
-          ["reason / result", (item: Item) => clip(String(item.reason ?? item.resultMeaning ?? ""), 50)],
+          ["number", (item: Item) => String(item.number)],
+          ["suppressed", (item: Item) => String(item.suppressed)],
+          ["since", (item: Item) => String(item.since)],
+          ["message", (item: Item) => String((item.evidence as Item | undefined)?.messageId ?? "")],
+          ["text", (item: Item) => clip(String((item.evidence as Item | undefined)?.text ?? ""), 30)],
+          ["to (receiving number)", (item: Item) => String((item.evidence as Item | undefined)?.recipient ?? "")],
+          ["requests", (item: Item) => String(Array.isArray(item.history) ? item.history.length : 0)],
         ]
-      : options.rejected
+      : options.status
         ? [
-            ["received", (item: Item) => String(item.receivedAt)],
-            ["route", (item: Item) => String(item.route)],
-            ["status", (item: Item) => String(item.httpStatus)],
-            ["code", (item: Item) => String(item.errorCode)],
-            ["reason", (item: Item) => clip(String(item.reason), 60)],
-            ["id", (item: Item) => String(item.rejectionId)],
-          ]
-        : [
-            ["first arrival", (item: Item) => String(item.firstArrivalAt)],
-            ["sender", (item: Item) => String(item.sender)],
-            ["recipient", (item: Item) => String(item.recipient)],
-            ["prefix", (item: Item) => String(item.prefix)],
-            ["text", (item: Item) => clip(String(item.text), 40)],
-            ["deliveries", (item: Item) => String(item.deliveryCount)],
-            [
-              "last arrival",
-              (item: Item) =>
-                String(lastArrivalOf({ arrivals: [...((item.arrivals as Set<string>) ?? [])] }) ?? item.lastArrivalAt),
-            ],
+            ["last callback", (item: Item) => String(item.lastCallbackAt)],
+            ["MsgId", (item: Item) => String(item.msgId ?? "")],
+            ["CKey", (item: Item) => String(item.cKey ?? "")],
+            ["status", (item: Item) => `${item.status} (${item.outcome}${item.final ? ", final" : ""})`],
+            ["code", (item: Item) => `${item.errorCode} ${item.errorMeaning}`],
+            ["callbacks", (item: Item) => String(item.callbackCount)],
+            ["results", (item: Item) => String(Array.isArray(item.history) ? item.history.length : 0)],
             ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
-          ];
+          ]
+        : options.sent
+          ? [
+              ["requested", (item: Item) => String(item.requestedAt)],
+              ["CKey", (item: Item) => clip(String(item.ckey), 40)],
+              ["to", (item: Item) => String(item.recipient ?? item.to ?? "")],
+              ["status", (item: Item) => String(item.status)],
+              ["sent", (item: Item) => String(item.sendOutcome)],
+              ["MsgId", (item: Item) => String(item.msgId ?? "")],
+              ["text", (item: Item) => clip(String(item.text ?? ""), 30)],
+              ["reason / result", (item: Item) => clip(String(item.reason ?? item.resultMeaning ?? ""), 50)],
+            ]
+          : options.rejected
+            ? [
+                ["received", (item: Item) => String(item.receivedAt)],
+                ["route", (item: Item) => String(item.route)],
+                ["status", (item: Item) => String(item.httpStatus)],
+                ["code", (item: Item) => String(item.errorCode)],
+                ["reason", (item: Item) => clip(String(item.reason), 60)],
+                ["id", (item: Item) => String(item.rejectionId)],
+              ]
+            : [
+                ["first arrival", (item: Item) => String(item.firstArrivalAt)],
+                ["sender", (item: Item) => String(item.sender)],
+                ["recipient", (item: Item) => String(item.recipient)],
+                ["prefix", (item: Item) => String(item.prefix)],
+                ["text", (item: Item) => clip(String(item.text), 40)],
+                ["deliveries", (item: Item) => String(item.deliveryCount)],
+                [
+                  "last arrival",
+                  (item: Item) =>
+                    String(
+                      lastArrivalOf({ arrivals: [...((item.arrivals as Set<string>) ?? [])] }) ?? item.lastArrivalAt,
+                    ),
+                ],
+                ["flags", (item: Item) => (Array.isArray(item.flags) ? item.flags.join(",") : "")],
+              ];
   const cells = rows.map((row) => columns.map(([, read]) => (read as (item: Item) => string)(row)));
   const headers = columns.map(([title]) => title as string);
   const widths = headers.map((header, i) =>

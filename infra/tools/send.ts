@@ -2,7 +2,7 @@
  * `npm run send`: sends one SMS through ToBeText, the way the customer's systems do: a send request on
  * the outbox queue; then waits for the sender's outcome on the sent-message record and prints it.
  *
- *   npm run send -- --to 010-1234-5678 --text "안녕하세요" [--from NUMBER] [--ckey KEY]
+ *   npm run send -- --to 010-1234-5678 --text "안녕하세요" [--from NUMBER] [--ckey KEY] [--transactional]
  *   npm run send -- ... --outputs cdk-outputs.json      a deployed stack (AWS credentials from the environment)
  *
  * Prints one JSON line (ckey, msgId, status, and reason when there is one). Exit 0 when ToBeText took
@@ -27,6 +27,8 @@ const { values: options } = parseArgs({
     text: { type: "string" },
     from: { type: "string" },
     ckey: { type: "string" },
+    // Not advertising: sent even to a number that opted out (README "Opt-out (수신거부)").
+    transactional: { type: "boolean", default: false },
     outputs: { type: "string" },
     "wait-seconds": { type: "string", default: "30" },
     help: { type: "boolean", default: false },
@@ -35,7 +37,7 @@ const { values: options } = parseArgs({
 
 if (options.help || options.to === undefined || options.text === undefined) {
   console.log(
-    'usage: npm run send -- --to NUMBER --text "TEXT" [--from NUMBER] [--ckey KEY] [--outputs cdk-outputs.json] [--wait-seconds N]',
+    'usage: npm run send -- --to NUMBER --text "TEXT" [--from NUMBER] [--ckey KEY] [--transactional] [--outputs cdk-outputs.json] [--wait-seconds N]',
   );
   process.exit(options.help ? 0 : 2);
 }
@@ -45,6 +47,7 @@ const request: SendRequest = {
   text: options.text,
   ckey: options.ckey ?? `send-${randomUUID()}`,
   ...(options.from === undefined ? {} : { from: options.from }),
+  ...(options.transactional ? { transactional: true } : {}),
 };
 
 const target = options.outputs ? await deployedTarget(options.outputs) : await localTarget();
