@@ -90,13 +90,14 @@ export const historyLimit = 20;
 
 /**
  * What a request does to a number's state:
- * - `changed`: it is the latest, and it flips the state (or makes the first one): publish it.
- * - `repeated`: it is the latest, the state stays (a second STOP): evidence and `since` move to it.
+ * - `changed`: it is the latest, and it flips the state (a first opt-out too): publish it.
+ * - `unchanged`: it is the latest, the state stays (a second STOP, an opt-in of a number never suppressed):
+ *   evidence and `since` move to it.
  * - `superseded`: a later request was recorded first: kept in the history only.
  * - `already-recorded`: this SMS's request is recorded (a redelivery); `latest` when it is still the evidence.
  */
 export type OptOutcome =
-  | { outcome: "changed" | "repeated" | "superseded"; next: Suppression }
+  | { outcome: "changed" | "unchanged" | "superseded"; next: Suppression }
   | { outcome: "already-recorded"; latest: boolean; changed: boolean; current: Suppression };
 
 /**
@@ -117,13 +118,14 @@ export function applyOptRequest(
   }
   const suppressed = request.kind === "opt-out";
   const isLatest = !current || isLater(request, current.evidence);
-  const changed = isLatest && (!current || current.suppressed !== suppressed);
+  // A number never suppressed is not suppressed: a first opt-in changes no state (nothing to publish).
+  const changed = isLatest && (current ? current.suppressed !== suppressed : suppressed);
   const entry: RecordedRequest = { ...request, recordedAt: now.toISOString(), changed };
   const history = [entry, ...(current?.history ?? [])].sort(newestFirst).slice(0, historyLimit);
   // A later request decides the state: this one is kept as evidence only (if it is among the latest).
   if (current && !isLatest) return { outcome: "superseded", next: { ...current, history } };
   return {
-    outcome: changed ? "changed" : "repeated",
+    outcome: changed ? "changed" : "unchanged",
     next: {
       number,
       suppressed,

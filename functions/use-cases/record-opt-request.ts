@@ -93,7 +93,7 @@ export async function recordOptRequest(
     result.outcome === "already-recorded" ? result.latest && result.changed : result.outcome === "changed";
   const state = result.outcome === "already-recorded" ? result.current : result.next;
   if (changed) await ports.events.publish(optEvent(stored.sender, request));
-  // The person is told the result of each request that decides their state (repeats too); never of a superseded one.
+  // The person is told the result of each request that decides their state (a repeat too); never of a superseded one.
   const template = kind === "opt-out" ? settings.optOutConfirmation : settings.optInConfirmation;
   let confirmed = false;
   if (latest && template !== undefined) {

@@ -65,6 +65,24 @@ describe("readUserSettings", () => {
       sendApiUrl: "https://api-dev.tbnws.com:18443/sms",
       resultTimeoutMs: 72 * 3600 * 1000,
       defaultSender: undefined,
+      optKeywords: {
+        optOut: new Set([
+          "수신거부",
+          "거부",
+          "해지",
+          "수신해지",
+          "수신중지",
+          "광고거부",
+          "무료거부",
+          "무료수신거부",
+          "080수신거부",
+          "STOP",
+          "UNSUBSCRIBE",
+        ]),
+        optIn: new Set(["수신동의", "광고수신동의", "START"]),
+      },
+      optOutConfirmation: undefined,
+      optInConfirmation: undefined,
     });
   });
 

@@ -21,8 +21,21 @@ describe("checkSendRequest", () => {
         to: { asSent: "010-1234-5678", e164: "+821012345678" },
         from: { asSent: "+8215881234", e164: "+8215881234" },
         text: "안녕하세요",
+        transactional: false,
       },
     });
+  });
+
+  it("takes `transactional: true` (sent even to a number that opted out), and nothing but a boolean", () => {
+    const request = { to: "01012345678", text: "주문이 발송되었습니다", ckey: "order-2" };
+    const marked = checkSendRequest({ ...request, transactional: true }, numbers);
+    expect(marked.ok && marked.command.transactional).toBe(true);
+    const unmarked = checkSendRequest({ ...request, transactional: false }, numbers);
+    expect(unmarked.ok && unmarked.command.transactional).toBe(false);
+    const wrong = checkSendRequest({ ...request, transactional: "yes" }, numbers);
+    expect(wrong.ok).toBe(false);
+    if (!wrong.ok)
+      expect(wrong.refusal).toEqual({ field: "transactional", reason: "transactional must be true or false" });
   });
 
   it("uses the fallback CKey (the SQS message id) when the request names none", () => {
