@@ -194,11 +194,31 @@ describe("SendSmsPolicy", () => {
 });
 
 describe("DynamoDB access, exactly the calls each function's code makes", () => {
-  it("sender: sentMessages Get, Put, Update, Delete; deliveryReports Get, Update; nothing on indexes", () => {
+  it("sender: sentMessages Get, Put, Update, Delete; deliveryReports Get, Update; suppressions Get; nothing on indexes", () => {
     expect(accessByResource(sender(), "dynamodb")).toEqual({
       [tableArn("sentMessages")]: dynamoDb("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
       [tableArn("deliveryReports")]: dynamoDb("GetItem", "UpdateItem"),
+      [tableArn("suppressions")]: dynamoDb("GetItem"),
     });
+  });
+
+  it("inbound processor: its former grants, plus suppressions Get and Put (no Query, no Scan), and SendMessage on the outbox alone", () => {
+    const readWrite = dynamoDb("GetItem", "PutItem", "UpdateItem");
+    expect(accessByResource(stack.consumers.inboundProcessor.processor, "dynamodb")).toEqual({
+      [tableArn("inboundMessages")]: readWrite,
+      [tableArn("dedupe")]: readWrite,
+      [tableArn("rejectedRequests")]: readWrite,
+      [tableArn("suppressions")]: dynamoDb("GetItem", "PutItem"),
+    });
+    // Its confirmation replies are send requests; consuming its own queue is the event source's.
+    const sqs = accessByResource(stack.consumers.inboundProcessor.processor, "sqs");
+    expect(sqs[resolved(stack.outbox.queue.queue.queueArn)]).toEqual(["sqs:SendMessage"]);
+    expect(Object.keys(sqs).sort()).toEqual(
+      [resolved(stack.outbox.queue.queue.queueArn), resolved(stack.queues.inboundSms.queue.queueArn)].sort(),
+    );
+    expect(environmentOf(stack.consumers.inboundProcessor.processor)[queues.outbox.urlSetting]).toEqual(
+      stack.resolve(stack.outbox.queue.queue.queueUrl),
+    );
   });
 
   it("status processor: its former grants, plus sentMessages Get and Update, and Query on its MsgId index only", () => {
@@ -493,6 +513,7 @@ describe("logical ids", () => {
     const { queue, deadLetterQueue } = stack.outbox.queue;
     const pinned: [IConstruct, string][] = [
       [stack.tables.sentMessages, "SentMessagesTable2DF7C168"],
+      [stack.tables.suppressions, "SuppressionsTable0F52A639"],
       [stack.secrets.toBeTextCredentials, "ToBeTextCredentialsDEFD92AF"],
       [queue, "OutboxQueue0822BD5E"],
       [queue.node.findChild("Policy"), "OutboxQueuePolicy4534EAD9"],

@@ -686,18 +686,32 @@ describe("permissions", () => {
     const itemActions = new Set(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     const onTables = (...tableIds: TableId[]) =>
       new Map(tableIds.map((tableId) => [resolved(stack.tables[tableId].tableArn), itemActions] as const));
-    expect(dynamoDbAccess(stack.consumers.inboundProcessor.processor)).toEqual(
-      onTables("inboundMessages", "dedupe", "rejectedRequests"),
-    );
+    const inboundProcessor = dynamoDbAccess(stack.consumers.inboundProcessor.processor);
+    for (const [resource, actions] of onTables("inboundMessages", "dedupe", "rejectedRequests")) {
+      expect(inboundProcessor.get(resource)).toEqual(actions);
+    }
     const statusProcessor = dynamoDbAccess(stack.consumers.statusProcessor.processor);
     for (const [resource, actions] of onTables("deliveryReports", "dedupe", "rejectedRequests")) {
       expect(statusProcessor.get(resource)).toEqual(actions);
     }
   });
 
-  it("only the sender consumes the outbox, and no consumer or task sends to any queue", () => {
-    for (const { id, fn } of definedFunctions()) {
-      expect(actionsOf(roleStatements(fn)), id).not.toContain("sqs:SendMessage");
+  it("only the sender consumes the outbox, and a consumer or task sends only to the queues it declares (sendsTo)", () => {
+    for (const { id, definition, fn } of definedFunctions()) {
+      const sends = withActionPrefix(roleStatements(fn), "sqs:SendMessage");
+      expect(actionsOf(sends), id).toEqual((definition.sendsTo ?? []).map(() => "sqs:SendMessage"));
+      expect(
+        sends.map((statement) => JSON.stringify(statement.Resource)),
+        id,
+      ).toEqual((definition.sendsTo ?? []).map((queueId) => resolved(stack.queues[queueId].queue.queueArn)));
+      const consumes = withActionPrefix(roleStatements(fn), "sqs:ReceiveMessage");
+      const outboxArn = resolved(stack.queues.outbox.queue.queueArn);
+      if (id !== "sender") {
+        expect(
+          consumes.map((statement) => JSON.stringify(statement.Resource)),
+          id,
+        ).not.toContain(outboxArn);
+      }
     }
   });
 });
