@@ -32,8 +32,15 @@ export function inboundReader(tableName: string) {
         TableName: tableName,
         Key: { messageId },
         ConsistentRead: true,
-        ProjectionExpression: "messageId, sender, recipient, #text, firstArrivalAt",
-        ExpressionAttributeNames: { "#text": "text" },
+        // Names as placeholders: DynamoDB reserves many words (TEXT among them).
+        ProjectionExpression: "#id, #sender, #recipient, #text, #first",
+        ExpressionAttributeNames: {
+          "#id": "messageId",
+          "#sender": "sender",
+          "#recipient": "recipient",
+          "#text": "text",
+          "#first": "firstArrivalAt",
+        },
       }),
     );
     return Item as StoredInbound | undefined;
