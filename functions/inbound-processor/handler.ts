@@ -40,7 +40,8 @@ export const handler = envelopeProcessor(
         deliveryCount: recorded.deliveryCount,
         counted: recorded.counted,
         ...(arrival.sms.flags.length > 0 ? { flags: arrival.sms.flags } : {}),
-        ...(opt ? { optRequest: opt.kind, optOutcome: opt.outcome } : {}),
+        // "out changed", "in superseded", …: short, the line stays within its 400 bytes.
+        ...(opt ? { opt: `${opt.kind.slice(4)} ${opt.outcome}` } : {}),
       });
       if (recorded.duplicate) metrics.count(metricNames.names.duplicatesAbsorbed);
       if (recorded.counted && !recorded.duplicate) metrics.count(metricNames.names.inboundStored);
