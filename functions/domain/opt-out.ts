@@ -94,16 +94,22 @@ export const historyLimit = 20;
  * - `unchanged`: it is the latest, the state stays (a second STOP, an opt-in of a number never suppressed):
  *   evidence and `since` move to it.
  * - `superseded`: a later request was recorded first: kept in the history only.
- * - `already-recorded`: this SMS's request is recorded (a redelivery); `latest` when it is still the evidence.
+ * - `already-recorded`: this SMS's request is recorded (a retry, a redelivery); `latest` when it is still the
+ *   evidence, `changed` when it changed the state then.
+ * - `moved-back`: this SMS's first arrival is earlier than recorded (a retry was processed before it): the
+ *   request moves back with it, and the latest request, maybe another one now, decides; `changed` when the
+ *   state flips (publish the new evidence).
  */
 export type OptOutcome =
   | { outcome: "changed" | "unchanged" | "superseded"; next: Suppression }
+  | { outcome: "moved-back"; changed: boolean; next: Suppression }
   | { outcome: "already-recorded"; latest: boolean; changed: boolean; current: Suppression };
 
 /**
  * The state after `request`, from the state before it. The latest request by its SMS's first arrival
  * (then by message id, so that ties are decided the same way everywhere) decides the state, whatever the
- * order in which requests are processed; a request already listed changes nothing.
+ * order in which requests are processed; a request already listed changes nothing, unless its SMS's first
+ * arrival has moved back since.
  */
 export function applyOptRequest(
   number: string,
@@ -113,6 +119,7 @@ export function applyOptRequest(
 ): OptOutcome {
   const known = current?.history.find((entry) => entry.messageId === request.messageId);
   if (current && known) {
+    if (order(request) < order(known)) return movedBack(number, current, { ...known, at: request.at });
     const latest = current.evidence.messageId === request.messageId;
     return { outcome: "already-recorded", latest, changed: known.changed, current };
   }
@@ -135,6 +142,27 @@ export function applyOptRequest(
       ...(suppressed ? { suppressedList: "yes" as const } : {}),
     },
   };
+}
+
+/** The history with one entry earlier than it was; the state is its latest entry's. */
+function movedBack(number: string, current: Suppression, moved: RecordedRequest): OptOutcome {
+  const history = current.history
+    .map((entry) => (entry.messageId === moved.messageId ? moved : entry))
+    .sort(newestFirst);
+  const [first = moved] = history;
+  const suppressed = first.kind === "opt-out";
+  const changed = suppressed !== current.suppressed;
+  // A flip is this entry's change now: a redelivery of its SMS publishes it again.
+  const latest = changed ? { ...first, changed: true } : first;
+  const next: Suppression = {
+    number,
+    suppressed,
+    since: latest.at,
+    evidence: latest,
+    history: history.map((entry) => (entry.messageId === latest.messageId ? latest : entry)),
+    ...(suppressed ? { suppressedList: "yes" as const } : {}),
+  };
+  return { outcome: "moved-back", changed, next };
 }
 
 const order = (request: Pick<OptRequest, "at" | "messageId">) =>

@@ -29,10 +29,12 @@ export const handler = envelopeProcessor(
   {
     "inbound-sms": async ({ arrival }) => {
       const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
-      // A new SMS, or a redelivery (which finishes what a crash left); a retry repeats a request already recorded.
-      const opt = recorded.duplicate
-        ? undefined
-        : await recordOptRequest({ messageId: recorded.messageId, text: arrival.sms.text }, optPorts, optOut.settings);
+      // Every arrival: a retry may move its message's first arrival back, which orders opt requests.
+      const opt = await recordOptRequest(
+        { messageId: recorded.messageId, text: arrival.sms.text, retry: recorded.duplicate },
+        optPorts,
+        optOut.settings,
+      );
       logger.info("inbound SMS stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,

@@ -57,12 +57,14 @@ export interface RecordedOptRequest {
 /**
  * Records the opt-out or opt-in an inbound SMS asks for, if its text is a keyword: the sender's
  * suppression state then follows the latest request by first arrival, whatever the processing order,
- * and a request already recorded changes nothing. Written first, then published and confirmed, so a
- * crash in between leaves the change to its redelivery, which publishes and confirms it again under
- * the same event id and CKey, as long as it is still the latest request.
+ * and a request already recorded changes nothing (but its first arrival moving back, when a retry was
+ * processed before it). Written first, then published and confirmed, so a crash in between leaves the
+ * change to its redelivery, which publishes and confirms it again under the same event id and CKey,
+ * as long as it is still the latest request. `retry`: this arrival is a retry counted on the message
+ * (not the arrival that made it, nor a redelivery): it may move the request back, and does no more.
  */
 export async function recordOptRequest(
-  message: { messageId: string; text: string },
+  message: { messageId: string; text: string; retry: boolean },
   ports: OptRequestPorts,
   settings: OptSettings,
   now: () => Date = () => new Date(),
@@ -88,15 +90,12 @@ export async function recordOptRequest(
   });
   if (!result) throw new Error(`the suppression of message ${stored.messageId} was not recorded`);
 
-  const latest = result.outcome === "already-recorded" ? result.latest : result.outcome !== "superseded";
-  const changed =
-    result.outcome === "already-recorded" ? result.latest && result.changed : result.outcome === "changed";
-  const state = result.outcome === "already-recorded" ? result.current : result.next;
-  if (changed) await ports.events.publish(optEvent(stored.sender, request));
+  const { publish, confirm } = effectsOf(result, message.retry);
+  if (publish) await ports.events.publish(optEvent(stored.sender, publish));
   // The person is told the result of each request that decides their state (a repeat too); never of a superseded one.
   const template = kind === "opt-out" ? settings.optOutConfirmation : settings.optInConfirmation;
   let confirmed = false;
-  if (latest && template !== undefined) {
+  if (confirm && template !== undefined) {
     await ports.queueSend({
       to: stored.sender,
       from: stored.recipient,
@@ -106,7 +105,27 @@ export async function recordOptRequest(
     });
     confirmed = true;
   }
-  return { kind, outcome: result.outcome, suppressed: state.suppressed, published: changed, confirmed };
+  const state = result.outcome === "already-recorded" ? result.current : result.next;
+  return { kind, outcome: result.outcome, suppressed: state.suppressed, published: publish !== undefined, confirmed };
+}
+
+/** What to publish (the request that changed the state) and whether to confirm this one. */
+function effectsOf(result: OptOutcome, retry: boolean): { publish?: OptRequest; confirm: boolean } {
+  switch (result.outcome) {
+    case "changed":
+      return { publish: result.next.evidence, confirm: true };
+    case "unchanged":
+      return { confirm: true };
+    case "superseded":
+      return { confirm: false };
+    case "moved-back":
+      // Moved back by a retry: the person was confirmed when the request was recorded.
+      return result.changed ? { publish: result.next.evidence, confirm: false } : { confirm: false };
+    case "already-recorded":
+      // A retry repeats what was done; a redelivery may follow a crash that left it undone.
+      if (retry || !result.latest) return { confirm: false };
+      return result.changed ? { publish: result.current.evidence, confirm: true } : { confirm: true };
+  }
 }
 
 export function optEvent(number: string, request: OptRequest): DomainEvent {

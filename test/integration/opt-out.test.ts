@@ -244,6 +244,47 @@ describe("an opt-in SMS", () => {
   });
 });
 
+describe("many requests of one number at once", () => {
+  it("the latest SMS by first arrival decides, whatever the order processed; repeats inside the window are one SMS", async () => {
+    const person = nextPerson();
+    const base = Date.now() - 3_600_000;
+    // Alternating texts a minute apart: each text's five arrivals are one SMS (one dedupe window), first
+    // arrived at :00 (수신동의) and :01 (수신거부). Queued latest first, processed concurrently.
+    const requests = Array.from({ length: 10 }, (_, index) => ({
+      text: index % 2 === 0 ? "수신동의" : "수신거부",
+      receivedAt: new Date(base + index * 60_000).toISOString(),
+      arrivalId: `many-${sequence}-${index}-${Date.now()}`,
+    }));
+    const queued = [...requests]
+      .reverse()
+      .map((request) =>
+        JSON.stringify(
+          inboundSmsEnvelope({ ...request, sender: person.asSent, recipient: "1588-1234", prefix: "TEST" }),
+        ),
+      );
+    await pipeline.enqueue("inboundSms", queued);
+    const [optIn, optOut] = [requests[0]?.receivedAt, requests[1]?.receivedAt];
+    const decided = (item: Suppression) =>
+      item.history.map((entry) => entry.at).join() === [optOut, optIn].join() && item.since === optOut;
+    await eventuallySuppression(person.e164, decided);
+    await pipeline.eventually(
+      () => pipeline.queueDepth(),
+      (depth) => depth === 0,
+    );
+    await pipeline.stack.idle();
+    const final = await suppressionOf(person.e164);
+    expect(final).toMatchObject({
+      suppressed: true,
+      since: optOut,
+      evidence: { kind: "opt-out" },
+      suppressedList: "yes",
+    });
+    expect(final?.history.map((entry) => entry.kind)).toEqual(["opt-out", "opt-in"]);
+    const records = await inboundFrom(person.e164);
+    expect(records.map((record) => record.deliveryCount)).toEqual([5, 5]);
+  });
+});
+
 describe("npm run records -- --suppressed", () => {
   it("lists the suppressed numbers (a Query of the sparse index), and no number that opted back in", async () => {
     const out = nextPerson();

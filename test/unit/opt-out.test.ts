@@ -283,7 +283,9 @@ describe("recordOptRequest", () => {
 
   it("reads nothing and does nothing for a text that is no keyword", async () => {
     const { ports, reads, published } = fakes([]);
-    expect(await recordOptRequest({ messageId: "m1", text: "안녕하세요" }, ports, settings)).toBeUndefined();
+    expect(
+      await recordOptRequest({ messageId: "m1", text: "안녕하세요", retry: false }, ports, settings),
+    ).toBeUndefined();
     expect(reads()).toBe(0);
     expect(published).toEqual([]);
   });
@@ -291,7 +293,12 @@ describe("recordOptRequest", () => {
   it("publishes recipient.opted-out once, and queues the confirmation as a transactional send from the number it came to", async () => {
     const stop = inbound("a".repeat(32), "수신 거부", 1);
     const { ports, published, queued, state } = fakes([stop]);
-    const recorded = await recordOptRequest({ messageId: stop.messageId, text: stop.text }, ports, settings, () => now);
+    const recorded = await recordOptRequest(
+      { messageId: stop.messageId, text: stop.text, retry: false },
+      ports,
+      settings,
+      () => now,
+    );
     expect(recorded).toEqual({
       kind: "opt-out",
       outcome: "changed",
@@ -323,9 +330,9 @@ describe("recordOptRequest", () => {
   it("on a redelivery of the change, publishes and confirms again under the same event id and CKey (a crash may have come between)", async () => {
     const stop = inbound("b".repeat(32), "STOP", 1);
     const { ports, published, queued, state } = fakes([stop]);
-    await recordOptRequest({ messageId: stop.messageId, text: stop.text }, ports, settings, () => now);
+    await recordOptRequest({ messageId: stop.messageId, text: stop.text, retry: false }, ports, settings, () => now);
     const before = state();
-    const again = await recordOptRequest({ messageId: stop.messageId, text: stop.text }, ports, settings);
+    const again = await recordOptRequest({ messageId: stop.messageId, text: stop.text, retry: false }, ports, settings);
     expect(again).toMatchObject({ outcome: "already-recorded", published: true, confirmed: true });
     expect(state()).toEqual(before);
     expect(new Set(published.map((event) => event.id))).toEqual(new Set([`opt-out:${stop.messageId}`]));
@@ -336,8 +343,8 @@ describe("recordOptRequest", () => {
     const stop = inbound("c".repeat(32), "수신거부", 1);
     const start = inbound("d".repeat(32), "수신동의", 2);
     const { ports, published, queued, state } = fakes([stop, start]);
-    await recordOptRequest({ messageId: start.messageId, text: start.text }, ports, settings);
-    const late = await recordOptRequest({ messageId: stop.messageId, text: stop.text }, ports, settings);
+    await recordOptRequest({ messageId: start.messageId, text: start.text, retry: false }, ports, settings);
+    const late = await recordOptRequest({ messageId: stop.messageId, text: stop.text, retry: false }, ports, settings);
     expect(late).toMatchObject({ kind: "opt-out", outcome: "superseded", suppressed: false, published: false });
     // The opt-in found the number not suppressed (no change), and the opt-out came too late to change it.
     expect(published).toEqual([]);
@@ -347,10 +354,65 @@ describe("recordOptRequest", () => {
     expect(state()?.history.map((entry) => entry.messageId)).toEqual([start.messageId, stop.messageId]);
   });
 
+  it("a ToBeText retry of the request repeats nothing: no event, no confirmation", async () => {
+    const stop = inbound("f".repeat(32), "STOP", 1);
+    const { ports, published, queued, state } = fakes([stop]);
+    await recordOptRequest({ messageId: stop.messageId, text: stop.text, retry: false }, ports, settings);
+    const before = state();
+    const retried = await recordOptRequest(
+      { messageId: stop.messageId, text: stop.text, retry: true },
+      ports,
+      settings,
+    );
+    expect(retried).toMatchObject({ outcome: "already-recorded", published: false, confirmed: false });
+    expect(state()).toEqual(before);
+    expect(published).toHaveLength(1);
+    expect(queued).toHaveLength(1);
+  });
+
+  it("moves a request back when a retry processed first had given its time, and publishes the flip that follows", async () => {
+    // The opt-out's SMS first arrived at :07, the opt-in's at :00; the opt-in was processed from a retry (:08).
+    const stop = inbound("1".repeat(32), "수신거부", 7);
+    const start = inbound("2".repeat(32), "수신동의", 8);
+    const records = [stop, start];
+    const { ports, published, state } = fakes(records);
+    await recordOptRequest({ messageId: stop.messageId, text: stop.text, retry: false }, ports, settings);
+    await recordOptRequest({ messageId: start.messageId, text: start.text, retry: false }, ports, settings);
+    expect(state()).toMatchObject({ suppressed: false, since: start.firstArrivalAt });
+    // The opt-in's first arrival, processed now, moves its record's first arrival back to :00.
+    records[1] = { ...start, firstArrivalAt: inbound("", "", 0).firstArrivalAt };
+    const moved = await recordOptRequest(
+      { messageId: start.messageId, text: start.text, retry: true },
+      ports,
+      settings,
+    );
+    expect(moved).toMatchObject({ outcome: "moved-back", suppressed: true, published: true, confirmed: false });
+    expect(state()).toMatchObject({ suppressed: true, since: stop.firstArrivalAt, suppressedList: "yes" });
+    expect(state()?.evidence).toMatchObject({ messageId: stop.messageId, changed: true });
+    expect(state()?.history.map((entry) => entry.at)).toEqual([stop.firstArrivalAt, inbound("", "", 0).firstArrivalAt]);
+    // Its event's id is the opt-out's, as when it was first published (a known limit: README "Known limits").
+    expect(published.map((event) => event.id)).toEqual([
+      `opt-out:${stop.messageId}`,
+      `opt-in:${start.messageId}`,
+      `opt-out:${stop.messageId}`,
+    ]);
+    // Moving back again to the same time changes nothing.
+    const again = await recordOptRequest(
+      { messageId: start.messageId, text: start.text, retry: true },
+      ports,
+      settings,
+    );
+    expect(again).toMatchObject({ outcome: "already-recorded", published: false });
+  });
+
   it("an opt-in of a number never suppressed is recorded as evidence, but changes no state: nothing published", async () => {
     const start = inbound("e".repeat(32), "START", 1);
     const { ports, published, state } = fakes([start]);
-    const recorded = await recordOptRequest({ messageId: start.messageId, text: start.text }, ports, settings);
+    const recorded = await recordOptRequest(
+      { messageId: start.messageId, text: start.text, retry: false },
+      ports,
+      settings,
+    );
     expect(recorded).toMatchObject({ kind: "opt-in", outcome: "unchanged", suppressed: false, published: false });
     expect(published).toEqual([]);
     expect(state()).toMatchObject({ suppressed: false, evidence: { messageId: start.messageId } });
