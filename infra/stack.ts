@@ -72,6 +72,12 @@ export class ReceiverStack extends Stack {
     this.settings = resolveSettings(this, props.settings ?? {});
     // What every function gets: the user settings, and the name its metrics are filed under.
     const environment = { ...this.settings, [metrics.serviceSetting]: metricsService(this) };
+    // The same values, for `npm run replay`, which runs acceptance with what the receive function has.
+    new CfnOutput(this, outputKeys.acceptanceSettings, {
+      value: JSON.stringify(acceptanceSettingsOf(this.settings)),
+      description:
+        "The settings an inbound SMS is accepted with (TOBETEXT_NUMBERS, TOBETEXT_PREFIXES): npm run replay reads them",
+    });
 
     // Made directly in the stack under these ids, which their logical ids (and so the URLs) come from.
     this.httpApi = receiverHttpApi(this, "HttpApi", this.stackName);
@@ -208,6 +214,14 @@ function stringContext(scope: Construct, name: string): string | undefined {
  * reach production unseen. Read here by the functions' own reader, so a bad value fails the synth
  * (with a SettingError naming it) instead of every cold start after the deploy.
  */
+/** The settings acceptInboundSms decides with: nothing else of the settings goes in the outputs. */
+export function acceptanceSettingsOf(settings: Settings): Partial<Settings> {
+  return {
+    [settingNames.receivingNumbers]: settings[settingNames.receivingNumbers],
+    [settingNames.prefixes]: settings[settingNames.prefixes],
+  };
+}
+
 function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settings {
   const settings = Object.fromEntries(
     Object.values(settingNames).map((name) => {
