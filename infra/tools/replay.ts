@@ -243,7 +243,7 @@ export async function replayRejections(
   waitMs: number,
 ): Promise<ReplayLine[]> {
   const lines = new Map<string, ReplayLine>();
-  const queued = new Map<string, string>();
+  const queued = new Set<string>();
   for (const rejection of rejections) {
     const { rejectionId, receivedAt } = rejection;
     const decision = await reacceptRejected(rejection, target.rules);
@@ -261,7 +261,7 @@ export async function replayRejections(
     }
     await mark(target, rejectionId, { outcome: "queued", at: replayedAt }, replayedAt);
     await target.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: decision.messageBody }));
-    queued.set(rejectionId, replayedAt);
+    queued.add(rejectionId);
     lines.set(rejectionId, {
       rejectionId,
       receivedAt,
@@ -271,9 +271,11 @@ export async function replayRejections(
   }
   const deadline = Date.now() + waitMs;
   while (queued.size > 0) {
-    for (const [rejectionId, replayedAt] of queued) {
+    for (const rejectionId of queued) {
+      // "queued" was written before the message was sent, so "stored" now is the processor's, after it: no
+      // clocks compared (the processor's is Lambda's, not this machine's).
       const replay = (await readRejection(target, rejectionId))?.replay;
-      if (replay?.outcome !== "stored" || replay.at < replayedAt) continue;
+      if (replay?.outcome !== "stored") continue;
       const { receivedAt } = lines.get(rejectionId) as ReplayLine;
       const { messageId, deliveryCount } = replay;
       lines.set(rejectionId, { rejectionId, receivedAt, outcome: "stored", messageId, deliveryCount });
