@@ -99,6 +99,14 @@ describe("npm run replay -- --rejected", () => {
     const retry = await post(fixed.url, refused.retried);
     expect(retry).toMatchObject({ status: 200, errorCode: "200" });
     ids.retry = retry.msgId;
+    // A status callback naming no message: refused (2001) for no setting, and never replayed.
+    const callback = await fetch(fixed.state.urls.statusCallback as string, {
+      method: "POST",
+      body: "Status=Success&ErrorCode=200",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(callback.status).toBe(400);
+    ids.callback = /<MsgId>([^<]*)<\/MsgId>/.exec(await callback.text())?.[1] ?? "";
     await eventually(
       () => scanTable(state, "inboundMessages"),
       (items) => byText(items, "TEST retried").length === 1,
@@ -206,6 +214,16 @@ describe("npm run replay -- --rejected", () => {
     const unknown = runNode(["infra/tools/replay.ts", "--rejected", "--id", "no-such-id"], env);
     expect(await unknown.exited).toBe(2);
     expect(unknown.errors).toEqual([expect.stringMatching(/^npm run replay: no rejection no-such-id in /)]);
+
+    await eventually(
+      () => scanTable(state, "rejectedRequests"),
+      (items) => items.some((item) => item.rejectionId === ids.callback),
+    );
+    const callback = runNode(["infra/tools/replay.ts", "--rejected", "--id", ids.callback as string], env);
+    expect(await callback.exited).toBe(2);
+    expect(callback.errors).toEqual([
+      expect.stringMatching(/is a statusCallback request: only inbound SMS are replayed/),
+    ]);
 
     const records = runNode(["infra/tools/records.ts", "--rejected"], env);
     expect(await records.exited).toBe(0);
