@@ -208,20 +208,20 @@ function stringContext(scope: Construct, name: string): string | undefined {
   return value === undefined || value === "" ? undefined : String(value);
 }
 
-/**
- * Per setting: stack props, then CDK context (`-c NAME=value`, or cdk.json), then the contract's
- * default. Never the deployer's environment: a LOG_LEVEL=debug left in a shell would otherwise
- * reach production unseen. Read here by the functions' own reader, so a bad value fails the synth
- * (with a SettingError naming it) instead of every cold start after the deploy.
- */
 /** The settings acceptInboundSms decides with: nothing else of the settings goes in the outputs. */
-export function acceptanceSettingsOf(settings: Settings): Partial<Settings> {
+function acceptanceSettingsOf(settings: Settings): Partial<Settings> {
   return {
     [settingNames.receivingNumbers]: settings[settingNames.receivingNumbers],
     [settingNames.prefixes]: settings[settingNames.prefixes],
   };
 }
 
+/**
+ * Per setting: stack props, then CDK context (`-c NAME=value`, or cdk.json), then the contract's
+ * default. Never the deployer's environment: a LOG_LEVEL=debug left in a shell would otherwise
+ * reach production unseen. Read here by the functions' own reader, so a bad value fails the synth
+ * (with a SettingError naming it) instead of every cold start after the deploy.
+ */
 function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settings {
   const settings = Object.fromEntries(
     Object.values(settingNames).map((name) => {
