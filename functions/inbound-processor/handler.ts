@@ -1,4 +1,5 @@
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
+import { markReplay } from "../adapters/rejected-store.ts";
 import { readProcessorConfig } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
 import { functionMetrics, logger } from "../observability.ts";
@@ -15,6 +16,17 @@ export const handler = envelopeProcessor(
   {
     "inbound-sms": async ({ arrival }) => {
       const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
+      // A replayed rejection (npm run replay) learns which record it is on; a redelivery marks it again, alike.
+      if (arrival.replayOf !== undefined) {
+        const { messageId, deliveryCount } = recorded;
+        const at = new Date().toISOString();
+        await markReplay(tableNames.rejectedRequests, arrival.replayOf, {
+          outcome: "stored",
+          at,
+          messageId,
+          deliveryCount,
+        });
+      }
       logger.info("inbound SMS stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,
