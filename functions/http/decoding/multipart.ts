@@ -4,11 +4,13 @@
  * API Gateway hands the body over whole, so framing it is a few searches for the delimiter
  * (RFC 2046 §5.1.1, RFC 7578): no streaming parser, nothing more to load at cold start.
  *
- * Framing as busboy frames it: the first delimiter may open the body or follow a preamble, the
- * closing one ends it (an epilogue is ignored), a part without a form-data Content-Disposition is
- * skipped. Whatever cannot be framed, such as a body that ends before its closing delimiter or a
- * part header that is not one, is refused (400, ToBeText's code 2005), as are more than 100 parts
- * or a value over 1 MiB.
+ * Framed as busboy (which read it before) framed it: the first delimiter may open the body or
+ * follow a preamble, the closing one ends it (an epilogue is ignored), a part without a form-data
+ * Content-Disposition is skipped, a quoted name unescapes `\"` and `\\` only. Whatever cannot be
+ * framed is refused (400, ToBeText's code 2005): a body that ends before its closing delimiter, a
+ * part header that is not one, and, where busboy dropped data silently, other bytes than
+ * transport padding after a boundary or a Content-Disposition that does not parse. So are more
+ * than 100 parts (skipped ones included) and a value over 1 MiB.
  */
 import { resultCodes } from "../../domain/tobetext-result.ts";
 import { ToBeTextHttpError } from "../errors.ts";
