@@ -80,6 +80,13 @@ REDRIVE=$(npm run --silent redrive -- --local)
 echo "$REDRIVE"
 echo "$REDRIVE" | grep -q "^inboundSms: moved 0 message(s)"
 echo "$REDRIVE" | grep -q "^statusCallbacks: moved 0 message(s)"
+echo "$REDRIVE" | grep -q "^outbox: moved 0 message(s)"
+# Sending through the simulator npm start runs, then the conformance conversation, every step.
+SENT=$(npm run --silent send -- --to 010-1234-5678 --text "안녕하세요")
+echo "send: $SENT"
+echo "$SENT" | grep -Eq '"status":"(accepted|delivered)"'
+npm run --silent records -- --sent
+npm run --silent simulate
 RECORDS=$(npm run --silent records -- --json)
 stop
 
@@ -99,13 +106,16 @@ expect_no_credentials() {
 OUTPUTS=$(mktemp)
 echo '{"ToBeTextReceiver-ci":{"InboundSmsUrl":"https://example.invalid/inbound"}}' >"$OUTPUTS"
 expect_no_credentials smoke "$OUTPUTS"
+expect_no_credentials simulate "$OUTPUTS"
 
 cat >"$OUTPUTS" <<'JSON'
 {"ToBeTextReceiver-ci": {
   "InboundSmsDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:inbound-dlq",
   "InboundSmsDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/inbound-dlq",
   "StatusCallbacksDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:status-dlq",
-  "StatusCallbacksDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/status-dlq"}}
+  "StatusCallbacksDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/status-dlq",
+  "OutboxDeadLetterQueueArn": "arn:aws:sqs:ap-northeast-2:123456789012:outbox-dlq",
+  "OutboxDeadLetterQueueUrl": "https://sqs.ap-northeast-2.amazonaws.com/123456789012/outbox-dlq"}}
 JSON
 expect_no_credentials redrive "$OUTPUTS"
 

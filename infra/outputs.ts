@@ -20,6 +20,11 @@ export const outputKeys = {
   queueArn: (queueId: QueueId) => `${pascalCase(queueId)}QueueArn`,
   /** The managed policy that lets a role or user send through the outbox and read a send's outcome. */
   sendPolicyArn: "SendPolicyArn",
+  /**
+   * The settings that decide an inbound SMS's acceptance (TOBETEXT_NUMBERS, TOBETEXT_PREFIXES), as JSON:
+   * the very values the same deploy gives the functions. `npm run replay` decides with them.
+   */
+  acceptanceSettings: "AcceptanceSettings",
   /** Where the real ToBeText Cid and token are put (README "Who may send (IAM)"). */
   toBeTextCredentialsSecretArn: "ToBeTextCredentialsSecretArn",
 };

@@ -72,6 +72,12 @@ export class ReceiverStack extends Stack {
     this.settings = resolveSettings(this, props.settings ?? {});
     // What every function gets: the user settings, and the name its metrics are filed under.
     const environment = { ...this.settings, [metrics.serviceSetting]: metricsService(this) };
+    // The same values, for `npm run replay`, which runs acceptance with what the receive function has.
+    new CfnOutput(this, outputKeys.acceptanceSettings, {
+      value: JSON.stringify(acceptanceSettingsOf(this.settings)),
+      description:
+        "The settings an inbound SMS is accepted with (TOBETEXT_NUMBERS, TOBETEXT_PREFIXES): npm run replay reads them",
+    });
 
     // Made directly in the stack under these ids, which their logical ids (and so the URLs) come from.
     this.httpApi = receiverHttpApi(this, "HttpApi", this.stackName);
@@ -201,6 +207,14 @@ function queueOwnerIn(owners: readonly ConsumedQueue[]): (queueId: QueueId) => C
 function stringContext(scope: Construct, name: string): string | undefined {
   const value: unknown = scope.node.tryGetContext(name);
   return value === undefined || value === "" ? undefined : String(value);
+}
+
+/** The settings acceptInboundSms decides with: nothing else of the settings goes in the outputs. */
+function acceptanceSettingsOf(settings: Settings): Partial<Settings> {
+  return {
+    [settingNames.receivingNumbers]: settings[settingNames.receivingNumbers],
+    [settingNames.prefixes]: settings[settingNames.prefixes],
+  };
 }
 
 /**

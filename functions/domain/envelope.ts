@@ -96,7 +96,16 @@ const rejectedRequest = v.object({
  * and API Gateway's request id (for the processor's log line; absent in envelopes queued before it).
  */
 const arrival = { arrivalId: text, receivedAt: instant, apiRequestId: v.optional(text) };
-const inboundArrival = v.object({ ...arrival, sms: inboundSms });
+const inboundArrival = v.object({
+  ...arrival,
+  sms: inboundSms,
+  /**
+   * A rejected request run again through today's rules (`npm run replay`): its rejectionId, which is also
+   * the arrival id, so a replay repeated is counted once; the processor marks the rejection with the record.
+   * Optional and additive: a processor of the version before reads the arrival and ignores it.
+   */
+  replayOf: v.optional(text),
+});
 const callbackArrival = v.object({ ...arrival, callback: statusCallback });
 
 const currentEnvelope = v.variant("kind", [

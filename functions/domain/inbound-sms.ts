@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import type { InboundFlag, InboundSms } from "./envelope.ts";
+import type { Envelope, InboundArrival, InboundFlag, InboundSms } from "./envelope.ts";
 import { splitBody } from "./message-prefix.ts";
 import { parsePhoneNumber } from "./phone-number.ts";
 import { type Acceptance, fieldIgnoringCase, type ReceivedFields, rejected } from "./received-fields.ts";
+import { notOurNumber } from "./rejection-replay.ts";
 import { resultCodes } from "./tobetext-result.ts";
 
 export type { InboundFlag, InboundSms } from "./envelope.ts";
@@ -29,7 +30,7 @@ export function acceptInboundSms(input: ReceivedFields, rules: InboundRules): Ac
   const recipient = recvNum === undefined ? undefined : parsePhoneNumber(recvNum);
   if (!recipient) return rejected(resultCodes.badPhoneNumber, describeBadNumber("RecvNum", recvNum));
   if (rules.receivingNumbers.size > 0 && !rules.receivingNumbers.has(recipient.e164)) {
-    return rejected(resultCodes.badPhoneNumber, "RecvNum is not one of this receiver's numbers");
+    return rejected(notOurNumber.errorCode, notOurNumber.reason);
   }
   if (body === undefined || body.trim() === "") {
     return rejected(resultCodes.badBody, body === undefined ? "Body is missing" : "Body is empty");
@@ -40,6 +41,11 @@ export function acceptInboundSms(input: ReceivedFields, rules: InboundRules): Ac
   if (prefix === "") flags.push("UNKNOWN_PREFIX");
   if (Object.keys(input.undecodable).length > 0) flags.push("UNDECODABLE_BYTES");
   return { accepted: true, value: { ...input, sender, recipient, prefix, text, flags } };
+}
+
+/** The envelope an accepted inbound SMS is queued in: by the receive function, and by a replay. */
+export function inboundSmsEnvelope(arrival: Omit<InboundArrival, "sms">, sms: InboundSms): Envelope {
+  return { kind: "inbound-sms", version: 2, arrival: { ...arrival, sms } };
 }
 
 /**

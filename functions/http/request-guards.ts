@@ -6,24 +6,34 @@ import type { EndpointContext } from "./received-request.ts";
 
 type Guard = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, EndpointContext>;
 
-/** ToBeText posts; anything else is answered 405 (and kept). */
+/** ToBeText posts; anything else is answered 405 (and kept). The rule alone, also for a replay (http/replay.ts). */
+export function methodRefusal(method: string): ToBeTextHttpError | undefined {
+  return method === "POST"
+    ? undefined
+    : new ToBeTextHttpError(405, 405, `Method ${method} is not allowed; ToBeText posts`);
+}
+
+/** A body over the route's limit is answered 413 (and kept, cut at the limit). */
+export function sizeRefusal(bodyBytes: number, maxBodyBytes: number): ToBeTextHttpError | undefined {
+  return bodyBytes > maxBodyBytes
+    ? new ToBeTextHttpError(413, 413, `Body of ${bodyBytes} bytes exceeds ${maxBodyBytes}`)
+    : undefined;
+}
+
 export function postOnly(): Guard {
   return {
     before: ({ context: { received } }) => {
-      if (received.method !== "POST") {
-        throw new ToBeTextHttpError(405, 405, `Method ${received.method} is not allowed; ToBeText posts`);
-      }
+      const refusal = methodRefusal(received.method);
+      if (refusal) throw refusal;
     },
   };
 }
 
-/** A body over the route's limit is answered 413 (and kept, cut at the limit). */
 export function bodyLimit(maxBodyBytes: number): Guard {
   return {
     before: ({ context: { received } }) => {
-      if (received.body.length > maxBodyBytes) {
-        throw new ToBeTextHttpError(413, 413, `Body of ${received.body.length} bytes exceeds ${maxBodyBytes}`);
-      }
+      const refusal = sizeRefusal(received.body.length, maxBodyBytes);
+      if (refusal) throw refusal;
     },
   };
 }

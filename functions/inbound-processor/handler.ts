@@ -1,5 +1,6 @@
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
 import { enqueue } from "../adapters/queue.ts";
+import { markReplay } from "../adapters/rejected-store.ts";
 import { inboundReader, suppressionStore } from "../adapters/suppression-store.ts";
 import { readOptOutConfig } from "../config/opt-out.ts";
 import { readProcessorConfig } from "../config/processor.ts";
@@ -29,6 +30,17 @@ export const handler = envelopeProcessor(
   {
     "inbound-sms": async ({ arrival }) => {
       const recorded = await recordInboundArrival(arrival, inboundMessages, settings.dedupeWindowMs);
+      // A replayed rejection (npm run replay) learns which record it is on; a redelivery marks it again, alike.
+      if (arrival.replayOf !== undefined) {
+        const { messageId, deliveryCount } = recorded;
+        const at = new Date().toISOString();
+        await markReplay(tableNames.rejectedRequests, arrival.replayOf, {
+          outcome: "stored",
+          at,
+          messageId,
+          deliveryCount,
+        });
+      }
       // Every arrival: a retry may move its message's first arrival back, which orders opt requests.
       const opt = await recordOptRequest(
         { messageId: recorded.messageId, text: arrival.sms.text, retry: recorded.duplicate },

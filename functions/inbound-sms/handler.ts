@@ -1,5 +1,5 @@
 import { readReceiverConfig } from "../config/receiver.ts";
-import { acceptInboundSms } from "../domain/inbound-sms.ts";
+import { acceptInboundSms, inboundSmsEnvelope } from "../domain/inbound-sms.ts";
 import { receiveEndpoint } from "../http/receive-endpoint.ts";
 import { clip, maskPhone } from "../observability.ts";
 
@@ -8,11 +8,8 @@ const config = readReceiverConfig("inboundSms");
 /** Receives one inbound SMS from ToBeText: validates it, queues it durably, then confirms. */
 export const handler = receiveEndpoint(config, {
   accept: (fields) => acceptInboundSms(fields, config.settings),
-  envelope: ({ arrivalId, receivedAt, apiRequestId }, sms) => ({
-    kind: "inbound-sms",
-    version: 2,
-    arrival: { arrivalId, receivedAt, apiRequestId, sms },
-  }),
+  envelope: ({ arrivalId, receivedAt, apiRequestId }, sms) =>
+    inboundSmsEnvelope({ arrivalId, receivedAt, apiRequestId }, sms),
   numbers: (sms) => ({ sendNum: sms.sender.asSent, recvNum: sms.recipient.asSent }),
   // Numbers masked (in E.164, so of bounded length); the text by its length only; the prefix (configured) cut short.
   describe: (sms) => ({

@@ -157,6 +157,11 @@ export class ReceiveRoute extends Construct implements Monitored {
       description: `The ${route.label} URL, to which the URL secret is appended. ${route.registration}`,
     });
     deadLetterOutputs(this, queueId, this.queue);
+    // `npm run replay` queues a replayed rejection here, as the receive function would have.
+    namedOutput(this, outputKeys.queueUrl(queueId), {
+      value: this.queue.queue.queueUrl,
+      description: `The ${route.label} queue: npm run replay queues replayed rejections on it`,
+    });
   }
 
   private addAlarms(): Alarm[] {

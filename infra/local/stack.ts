@@ -105,6 +105,8 @@ export interface LocalStack {
   simulator: RunningSimulator | undefined;
   /** Where the sender sends: the simulator's send URL, or TOBETEXT_API_URL. */
   sendApiUrl: string;
+  /** The user settings (README "Configuration") its functions started with: `npm run replay` decides with them. */
+  settings: Record<string, string>;
   /** Runs a scheduled function now, as its schedule would (the result sweep). */
   runSchedule(id: ScheduleId): Promise<unknown>;
   /** Resolves when every poller has nothing in flight. */
@@ -309,6 +311,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDirs,
       simulator,
       sendApiUrl,
+      settings: Object.fromEntries(Object.values(settingNames).map((name) => [name, process.env[name] ?? ""])),
       runSchedule: (id) => scheduled[id](),
       idle: async () => {
         await Promise.all(pollers.map((poller) => poller.idle()));
@@ -339,6 +342,7 @@ export function localStackState(stack: LocalStack): LocalStackState {
     deadLetterQueueUrls: stack.deadLetterQueueUrls,
     urls: stack.urls,
     sendApiUrl: stack.sendApiUrl,
+    settings: stack.settings,
     ...(stack.simulator ? { simulatorUrl: stack.simulator.url } : {}),
     pid: process.pid,
   };

@@ -1,5 +1,5 @@
 /**
- * Where `npm start` tells the other local tools (records, smoke, redrive) how to reach the running
+ * Where `npm start` tells the other local tools (records, smoke, redrive, replay) how to reach the running
  * stack, and how it makes sure only one stack at a time runs on a folder's data.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -28,6 +28,8 @@ export interface LocalStackState {
   urls: Record<string, string>;
   /** Where the local sender sends (absent: a stack of an earlier version, which sent nothing). */
   sendApiUrl?: string;
+  /** The user settings its functions started with, for `npm run replay` (absent: a stack of an earlier version). */
+  settings?: Record<string, string>;
   /** The ToBeText simulator `npm start` runs, for `npm run simulate`. */
   simulatorUrl?: string;
   pid: number;

@@ -5,7 +5,7 @@
  *   npm run records -- --json             one JSON object a line
  *   npm run records -- --sender 010-1234-5678 | --recipient 01012345678 | --limit 20
  *   npm run records -- --status           delivery records from status callbacks (--msgid ID | --ckey KEY)
- *   npm run records -- --rejected         requests that could not be accepted, with the reason
+ *   npm run records -- --rejected         requests that could not be accepted, with the reason (and any replay's outcome)
  *   npm run records -- --sent             SMS sent through ToBeText (--ckey KEY | --msgid ID | --recipient NUMBER)
  *   npm run records -- --suppressed       numbers that opted out (수신거부), latest first; --suppression NUMBER: one number
  *   npm run records -- --table NAME       a deployed table (AWS credentials and region from the environment)
@@ -16,6 +16,7 @@ import { DynamoDBDocumentClient, paginateQuery, paginateScan } from "@aws-sdk/li
 import { suppressionIndexes } from "../../functions/contract.ts";
 import { lastArrivalOf } from "../../functions/domain/inbound-message.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
+import { describeReplay, type ReplayOutcome } from "../../functions/domain/rejection-replay.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
 import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
 import { type TableDefinition, type TableId, tables } from "../topology.ts";
@@ -226,6 +227,7 @@ function printTable(rows: Item[]): void {
                 ["code", (item: Item) => String(item.errorCode)],
                 ["reason", (item: Item) => clip(String(item.reason), 60)],
                 ["id", (item: Item) => String(item.rejectionId)],
+                ["replay", (item: Item) => clip(describeReplay(item.replay as ReplayOutcome | undefined), 80)],
               ]
             : [
                 ["first arrival", (item: Item) => String(item.firstArrivalAt)],

@@ -174,8 +174,11 @@ describe("status callbacks join their sent message in either order", () => {
     expect(orphan?.sentCKey).toBeUndefined();
     const delivered = await settled(ckey, (record) => record.status === "delivered");
     expect(delivered.sendOutcome).toBe("accepted");
-    const report = await deliveryReportOf(`MsgId#${delivered.msgId}`);
-    expect(report).toMatchObject({ sentCKey: ckey });
+    // The sender settles the message, then marks the record joined.
+    const report = await pipeline.eventually(
+      () => deliveryReportOf(`MsgId#${delivered.msgId}`),
+      (item) => item?.sentCKey === ckey,
+    );
     expect(report?.orphan).toBeUndefined();
   });
 

@@ -39,8 +39,9 @@ export interface DecodedFields {
 
 type BodyFormat = Exclude<DecodedFields["format"], "query-only">;
 
+/** Nothing here waits any more; a promise still, so that a refusal reaches callers as a rejection. */
 export async function decodeRequestFields(request: RawRequest): Promise<DecodedFields> {
-  const body = await readBody(request.body, request.contentType);
+  const body = readBody(request.body, request.contentType);
   // API Gateway passes the query string still percent-encoded; any raw non-ASCII left in the string is already text.
   const queryFields = readUrlEncoded(Buffer.from(request.rawQueryString, "utf8"), undefined);
 
@@ -60,10 +61,10 @@ export async function decodeRequestFields(request: RawRequest): Promise<DecodedF
   };
 }
 
-async function readBody(
+function readBody(
   body: Buffer,
   contentTypeHeader: string | undefined,
-): Promise<{ format: BodyFormat; fields: ReceivedField[] }> {
+): { format: BodyFormat; fields: ReceivedField[] } {
   if (body.length === 0) return { format: "empty", fields: [] };
 
   const contentType = parseContentType(contentTypeHeader);
@@ -75,8 +76,8 @@ async function readBody(
   if (mediaType === "application/x-www-form-urlencoded" || sniffedForm) {
     return { format: "form-urlencoded", fields: readUrlEncoded(body, declared) };
   }
-  if (mediaType === "multipart/form-data" && contentType !== undefined && contentTypeHeader !== undefined) {
-    return { format: "multipart", fields: await readMultipart(body, contentTypeHeader, contentType, declared) };
+  if (mediaType === "multipart/form-data" && contentType !== undefined) {
+    return { format: "multipart", fields: readMultipart(body, contentType, declared) };
   }
   if (mediaType === "application/json" || (mediaType !== undefined && /^application\/[^/]+\+json$/.test(mediaType))) {
     return { format: "json", fields: readJson(body) };

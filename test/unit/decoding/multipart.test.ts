@@ -109,3 +109,110 @@ describe("decodeRequestFields: multipart", () => {
     );
   });
 });
+
+/** A body written out byte for byte: `\r\n` where CRLF is meant. */
+const raw = (text: string) => Buffer.from(text, "latin1");
+const decodeRaw = (text: string, contentType = "multipart/form-data; boundary=b") =>
+  decodeRequestFields(rawRequest(raw(text), contentType));
+
+describe("decodeRequestFields: multipart framing", () => {
+  it("ignores a preamble and an epilogue, and keeps a value's bytes that only look like a delimiter", async () => {
+    const decoded = await decodeRaw(
+      "preamble --b\r\n--b\r\nContent-Disposition: form-data; name=Body\r\n\r\n" +
+        "line 1\r\n--c\r\n-b --b\r\n--b\r\nContent-Disposition: form-data; name=Cid\r\n\r\nx--b\r\n--b--\r\nepilogue\r\n--b\r\n",
+    );
+    expect(decoded.fields).toEqual({ Body: "line 1\r\n--c\r\n-b --b", Cid: "x--b" });
+  });
+
+  it("accepts transport padding after a delimiter and a closing one without a CRLF", async () => {
+    const decoded = await decodeRaw("--b \t\r\nContent-Disposition: form-data; name=Body\r\n\r\nhi\r\n--b--");
+    expect(decoded.fields).toEqual({ Body: "hi" });
+  });
+
+  it.each([
+    ["without any delimiter", "Body=hi"],
+    ["ending after a value", "--b\r\nContent-Disposition: form-data; name=Body\r\n\r\nhi\r\n"],
+    ["ending at a delimiter", "--b\r\nContent-Disposition: form-data; name=Body\r\n\r\nhi\r\n--b"],
+    ["ending with half a closing delimiter", "--b\r\nContent-Disposition: form-data; name=Body\r\n\r\nhi\r\n--b-"],
+    ["ending in the part headers", "--b\r\nContent-Disposition: form-data; name=Body\r\n"],
+    [
+      "with other bytes after the boundary",
+      "--b\r\nContent-Disposition: form-data; name=A\r\n\r\n1\r\n--bb\r\n\r\n--b--",
+    ],
+    ["with a header line without a colon", "--b\r\nContent-Disposition form-data; name=A\r\n\r\n1\r\n--b--"],
+    ["with a header name that is no token", "--b\r\nContent Disposition: form-data; name=A\r\n\r\n1\r\n--b--"],
+    ["with a bare LF in a header", "--b\r\nContent-Disposition: form-data;\n name=A\r\n\r\n1\r\n--b--"],
+    ["with a folded line first", "--b\r\n Content-Disposition: form-data; name=A\r\n\r\n1\r\n--b--"],
+    ["with headers not ended by a blank line", "--b\r\nContent-Disposition: form-data; name=A\r\n--b--"],
+    ["with an unterminated quoted name", '--b\r\nContent-Disposition: form-data; name="A\r\n\r\n1\r\n--b--'],
+    ["with a quote ending in an escape", '--b\r\nContent-Disposition: form-data; name="A\\"\r\n\r\n1\r\n--b--'],
+    ["with a parameter without a value", "--b\r\nContent-Disposition: form-data; name\r\n\r\n1\r\n--b--"],
+    ["with bytes after a quoted name", '--b\r\nContent-Disposition: form-data; name="A"B\r\n\r\n1\r\n--b--'],
+  ])("rejects a body %s", async (_case, body) => {
+    await expect(decodeRaw(body)).rejects.toMatchObject(unreadableBody);
+  });
+
+  it("rejects an empty boundary", async () => {
+    const body = "--\r\nContent-Disposition: form-data; name=A\r\n\r\n1\r\n----";
+    await expect(decodeRaw(body, 'multipart/form-data; boundary=""')).rejects.toMatchObject(unreadableBody);
+  });
+
+  it("reads quoted, escaped, unquoted and folded parameters, in any case, the first of each", async () => {
+    const decoded = await decodeRaw(
+      [
+        '--b\r\nContent-Disposition: form-data; name="a \\"q\\" \\\\ \\n; b"\r\n\r\n1',
+        "--b\r\ncontent-disposition: FORM-DATA;NAME=plain ; name=second;\r\n\r\n2",
+        '--b\r\nContent-Disposition: form-data;\r\n\tfilename="f.txt";\r\n name = "folded"\r\n\r\n3',
+        "--b\r\nContent-Disposition: form-data; name*=utf-8''%ED%95%9C\r\n\r\n4",
+        '--b\r\nContent-Disposition: form-data; name="\xed\x95\x9c"\r\n\r\n5',
+        "--b--",
+      ].join("\r\n"),
+    );
+    expect(decoded.fields).toEqual({ 'a "q" \\ \\n; b': "1", plain: "2", folded: "3", "": "4", 한: "5" });
+  });
+
+  it("skips parts that are no form field, and counts them among the 100", async () => {
+    const decoded = await decodeRaw(
+      [
+        "--b\r\nContent-Disposition: attachment; name=A\r\n\r\n1",
+        "--b\r\nContent-Type: text/plain\r\n\r\n2",
+        "--b\r\n\r\n3",
+        "--b\r\nContent-Disposition: form-data; name=D\r\n\r\n4",
+        "--b--",
+      ].join("\r\n"),
+    );
+    expect(decoded.fields).toEqual({ D: "4" });
+
+    const skipped = "--b\r\nContent-Disposition: attachment; name=A\r\n\r\n1\r\n".repeat(100);
+    await expect(
+      decodeRaw(`${skipped}--b\r\nContent-Disposition: form-data; name=D\r\n\r\n4\r\n--b--`),
+    ).rejects.toMatchObject(unreadableBody);
+  });
+
+  it("decodes a name and a value with the part's first Content-Type charset, quoted or not", async () => {
+    const body = Buffer.concat([
+      raw('--b\r\nContent-Disposition: form-data; name="'),
+      iconv.encode("본문", "euc-kr"),
+      raw('"\r\nContent-Type: text/plain; charset="EUC-KR"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'),
+      iconv.encode("똠방각하", "cp949"),
+      raw("\r\n--b--\r\n"),
+    ]);
+    const decoded = await decodeRequestFields(rawRequest(body, "multipart/form-data; boundary=b"));
+    expect(decoded.fields).toEqual({ 본문: "똠방각하" });
+    expect(decoded.charset).toBe("euc-kr");
+  });
+
+  it("accepts a value of 1 MiB and rejects one byte more", async () => {
+    const withValue = (bytes: number) =>
+      Buffer.concat([
+        raw("--b\r\nContent-Disposition: form-data; name=Body\r\n\r\n"),
+        Buffer.alloc(bytes, "x"),
+        raw("\r\n--b--"),
+      ]);
+    const decoded = await decodeRequestFields(rawRequest(withValue(1024 * 1024), "multipart/form-data; boundary=b"));
+    expect(decoded.fields.Body).toHaveLength(1024 * 1024);
+    await expect(
+      decodeRequestFields(rawRequest(withValue(1024 * 1024 + 1), "multipart/form-data; boundary=b")),
+    ).rejects.toMatchObject(unreadableBody);
+  });
+});
