@@ -17,7 +17,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { handlerBundling } from "../../infra/bundling.ts";
-import { consumers, queues, routes, tables, urlSecretSettings } from "../../infra/topology.ts";
+import {
+  consumers,
+  queues,
+  routes,
+  sendCredentialSettings,
+  statusCallbackUrlSetting,
+  tables,
+  urlSecretSettings,
+} from "../../infra/topology.ts";
 import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
 import { finish, median, progress } from "./part.ts";
 import type { ColdStartFigures } from "./results.ts";
@@ -34,6 +42,10 @@ const env: NodeJS.ProcessEnv = {
   ...Object.fromEntries(Object.values(tables).map((table) => [table.nameSetting, "table"])),
   [floorQueueSetting]: "https://sqs.example/1/q",
   [floorTableSetting]: "table",
+  // The sender's own (read at its cold start).
+  [statusCallbackUrlSetting]: "https://api.example/status-callback",
+  [sendCredentialSettings.cid]: "bench-cid",
+  [sendCredentialSettings.token]: "bench-token",
 };
 delete env.NODE_OPTIONS;
 
