@@ -19,6 +19,8 @@ export const settingNames = {
   sendApiUrl: "TOBETEXT_API_URL",
   /** A sent message with no final result this long after its request is expired by the sweep. */
   resultTimeoutSeconds: "SEND_RESULT_TIMEOUT_SECONDS",
+  /** Auto-replies: a JSON object from a configured prefix to its reply text (README "Auto-replies"); empty: none. */
+  autoReplies: "TOBETEXT_AUTO_REPLIES",
 } as const;
 
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
@@ -38,6 +40,7 @@ export const settingDefaults: Record<SettingName, string> = {
   [settingNames.sendApiUrl]: "https://api-dev.tbnws.com:18443/sms",
   // ToBeText reports 3 to 30 minutes after a send; 72 hours leaves room for a handset switched off for days.
   [settingNames.resultTimeoutSeconds]: String(72 * 3600),
+  [settingNames.autoReplies]: "",
 };
 
 export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -98,6 +101,17 @@ export const sendLimits = {
 export const sentMessageIndexes = {
   byMsgId: "msgId-requestedAt-keys",
   awaiting: "awaiting-resultDueAt-keys",
+} as const;
+
+/** The events topic's ARN (README "Events"), in the environment of the functions that publish. */
+export const eventsTopicSetting = "EVENTS_TOPIC_ARN";
+
+/** Auto-replies (README "Auto-replies"): sent through the outbox, once per new SMS, bounded per sender. */
+export const autoReplyLimits = {
+  /** A reply's CKey is this and the SMS's messageId: the sender sends one CKey at most once. */
+  ckeyPrefix: "reply-",
+  /** At most one auto-reply per sender number and prefix within this long. */
+  perSenderSeconds: 3600,
 } as const;
 
 /** The path parameter that carries the URL secret. */

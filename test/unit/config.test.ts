@@ -65,6 +65,7 @@ describe("readUserSettings", () => {
       sendApiUrl: "https://api-dev.tbnws.com:18443/sms",
       resultTimeoutMs: 72 * 3600 * 1000,
       defaultSender: undefined,
+      autoReplies: { replies: new Map(), ownNumbers: [] },
     });
   });
 
