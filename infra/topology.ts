@@ -1,4 +1,5 @@
 import {
+  eventsTopicSetting,
   type MetricName,
   metrics,
   type QueueId,
@@ -270,6 +271,18 @@ export const secrets = {
 } as const satisfies Record<string, { arnSetting: string }>;
 export type SecretId = keyof typeof secrets;
 
+/**
+ * SNS topics the stack makes for downstream systems (README "Events"). A function that lists one in
+ * `publishes` gets its ARN under `arnSetting` and `sns:Publish` on it alone.
+ */
+export const topics = {
+  events: {
+    arnSetting: eventsTopicSetting,
+    description: "events for downstream systems: inbound.received, sent.status-changed, recipient.opted-out/-in",
+  },
+} as const satisfies Record<string, { arnSetting: string; description: string }>;
+export type TopicId = keyof typeof topics;
+
 /** A function run by a trigger (a queue, a schedule), and everything it may reach: nothing it does not list. */
 export interface FunctionDefinition {
   /** Module (relative to the repository root) exporting `handler`. */
@@ -283,6 +296,10 @@ export interface FunctionDefinition {
   secrets?: readonly SecretId[];
   /** The routes whose URL (without the URL secret) it gives out, in its environment under each route's `urlSetting`. */
   routeUrls?: readonly RouteId[];
+  /** The topics it publishes to (see `topics`): their ARNs in its environment, `sns:Publish` on each. */
+  publishes?: readonly TopicId[];
+  /** The queues it puts messages on: their URLs in its environment, `sqs:SendMessage` on each alone. */
+  sendsTo?: readonly QueueId[];
 }
 
 export interface ConsumerDefinition extends FunctionDefinition {
@@ -295,6 +312,9 @@ export const consumers = {
     queue: "inboundSms",
     timeoutSeconds: 10,
     tables: ["inboundMessages", "dedupe", "rejectedRequests"],
+    // inbound.received for each new SMS; its auto-reply, a send request on the outbox.
+    publishes: ["events"],
+    sendsTo: ["outbox"],
   },
   statusProcessor: {
     entry: "functions/status-processor/handler.ts",
@@ -303,6 +323,7 @@ export const consumers = {
     // sentMessages: each callback joins the message it reports on, found by its MsgId.
     tables: ["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"],
     tableAccess: { sentMessages: { items: ["GetItem", "UpdateItem"], queries: [sentMessageIndexes.byMsgId] } },
+    publishes: ["events"],
   },
   sender: {
     entry: "functions/sender/handler.ts",
@@ -317,6 +338,7 @@ export const consumers = {
     },
     secrets: ["toBeTextCredentials", "urlSecret"],
     routeUrls: ["statusCallback"],
+    publishes: ["events"],
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 
@@ -339,6 +361,7 @@ export const schedules = {
       sentMessages: { items: ["GetItem", "UpdateItem"], queries: [sentMessageIndexes.awaiting] },
       deliveryReports: { items: ["GetItem", "UpdateItem"] },
     },
+    publishes: ["events"],
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 export type ScheduleId = keyof typeof schedules;

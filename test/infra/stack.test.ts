@@ -695,9 +695,17 @@ describe("permissions", () => {
     }
   });
 
-  it("only the sender consumes the outbox, and no consumer or task sends to any queue", () => {
+  it("only the sender consumes the outbox, and no consumer or task sends to a queue but the inbound processor, to the outbox (auto-replies)", () => {
     for (const { id, fn } of definedFunctions()) {
-      expect(actionsOf(roleStatements(fn)), id).not.toContain("sqs:SendMessage");
+      const sends = roleStatements(fn).filter((statement) => actionsOf([statement]).includes("sqs:SendMessage"));
+      if (fn !== stack.consumers.inboundProcessor.processor) {
+        expect(sends, id).toEqual([]);
+        continue;
+      }
+      expect(
+        sends.map((statement) => [actionsOf([statement]), statement.Resource]),
+        id,
+      ).toEqual([[["sqs:SendMessage"], stack.resolve(stack.queues.outbox.queue.queueArn)]]);
     }
   });
 });
