@@ -30,6 +30,8 @@ export interface LocalStackState {
   sendApiUrl?: string;
   /** The ToBeText simulator `npm start` runs, for `npm run simulate`. */
   simulatorUrl?: string;
+  /** The events log, for `npm run events` (absent: a stack of an earlier version, which published none). */
+  eventsLog?: string;
   pid: number;
 }
 
