@@ -15,7 +15,7 @@ import { localStackState } from "../../infra/local/stack.ts";
 import { writeLocalState } from "../../infra/local/state.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
-import { inboundSmsEnvelope } from "../support/envelopes.ts";
+import { inboundSmsEnvelope, statusCallbackEnvelope } from "../support/envelopes.ts";
 import { startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
@@ -251,6 +251,42 @@ describe("sent.status-changed", () => {
     });
     expect(byStatus.delivered?.data).toMatchObject({ ckey, status: "delivered", msgId: delivered?.msgId, code: "200" });
     expect(byStatus.delivered?.occurredAt).toBe(delivered?.resultAt);
+  });
+
+  it("SQS redeliveries publish the same event again (same id and document); a duplicate request or a repeated callback none", async () => {
+    const ckey = `redelivered-${++sequence}-${Date.now()}`;
+    simulator.plan(ckey, { callbacks: [] });
+    const { handler: sender } = (await import("../../functions/sender/handler.ts")) as { handler: SqsHandler };
+    const request = JSON.stringify({ to: "010-1234-5678", text: "twice", ckey });
+    for (const receive of [1, 2]) await sender({ Records: [sqsRecord(request, `send-${ckey}`, receive)] }, context);
+    // The same CKey in another SQS message: a duplicate, held, and silent.
+    await pipeline.enqueue("outbox", [request]);
+    await settled();
+    const accepted = await sentEvents(ckey);
+    expect(accepted.map((event) => event.id)).toEqual([`sent:${ckey}:accepted`, `sent:${ckey}:accepted`]);
+    expect(accepted[1]).toEqual(accepted[0]);
+
+    const msgId = (await sentRecord(ckey))?.msgId ?? "";
+    const { handler: statusProcessor } = (await import("../../functions/status-processor/handler.ts")) as {
+      handler: SqsHandler;
+    };
+    const callback = JSON.stringify(
+      statusCallbackEnvelope({ arrivalId: `cb${Date.now()}`, msgId, status: "Success", errorCode: "200" }),
+    );
+    for (const receive of [1, 2]) {
+      await statusProcessor({ Records: [sqsRecord(callback, `callback-${ckey}`, receive)] }, context);
+    }
+    const repeat = await pipeline.post(
+      pipeline.stack.urls.statusCallback,
+      `CKey=${ckey}&MsgId=${msgId}&Status=Success&ErrorCode=200&ErrorMsg=again`,
+      { "content-type": "application/x-www-form-urlencoded" },
+    );
+    expect(repeat.status).toBe(200);
+    await settled();
+    const delivered = (await sentEvents(ckey)).filter((event) => event.data.status === "delivered");
+    expect(delivered.map((event) => event.id)).toEqual([`sent:${ckey}:delivered`, `sent:${ckey}:delivered`]);
+    expect(delivered[1]).toEqual(delivered[0]);
+    expect((await sentEvents(ckey)).length).toBe(4);
   });
 
   it("a refusal before ToBeText, with its reason; and the sweep's expiry", async () => {
