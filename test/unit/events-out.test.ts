@@ -20,6 +20,26 @@ const sent: SentMessage = {
   msgId: "4b90b7a91a7bb905b3413f17e58791bb",
 };
 
+describe("inbound.received documents", () => {
+  it("are named after the message, at the opening arrival's time, without the fields as received", () => {
+    const sms = inboundSms({ sender: "010-1234-5678", recipient: "02-1234-5678", prefix: "TEST", text: "안녕" });
+    expect(inboundReceived("m1", { receivedAt: "2026-12-04T10:00:00.000Z", sms })).toEqual({
+      schema: "tobetext.events/v1",
+      type: "inbound.received",
+      id: "inbound:m1",
+      occurredAt: "2026-12-04T10:00:00.000Z",
+      data: {
+        messageId: "m1",
+        sender: "+821012345678",
+        recipient: "+82212345678",
+        prefix: "TEST",
+        text: "안녕",
+        flags: [],
+      },
+    });
+  });
+});
+
 describe("sent.status-changed documents", () => {
   it("name the CKey and the status in the id, and carry the send's answer", () => {
     expect(sentStatusChanged(sent)).toEqual({
