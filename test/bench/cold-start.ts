@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { handlerBundling } from "../../infra/bundling.ts";
-import { consumers, queues, routes, tables, urlSecretSettings } from "../../infra/topology.ts";
+import { consumers, queues, routes, tables, topics, urlSecretSettings } from "../../infra/topology.ts";
 import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
 import { finish, median, progress } from "./part.ts";
 import type { ColdStartFigures } from "./results.ts";
@@ -32,6 +32,7 @@ const env: NodeJS.ProcessEnv = {
   [urlSecretSettings.secrets]: "bench-secret-0123456789",
   ...Object.fromEntries(Object.values(queues).map((queue) => [queue.urlSetting, "https://sqs.example/1/q"])),
   ...Object.fromEntries(Object.values(tables).map((table) => [table.nameSetting, "table"])),
+  ...Object.fromEntries(Object.values(topics).map((topic) => [topic.arnSetting, "arn:aws:sns:ap-northeast-2:1:t"])),
   [floorQueueSetting]: "https://sqs.example/1/q",
   [floorTableSetting]: "table",
 };
