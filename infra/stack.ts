@@ -224,7 +224,9 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
   const settings = Object.fromEntries(
     Object.values(settingNames).map((name) => {
       const fromContext: unknown = scope.node.tryGetContext(name);
-      const value = overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext));
+      // cdk.json may hold a JSON setting (TOBETEXT_AUTO_REPLIES) as an object: the functions read it as JSON text.
+      const text = typeof fromContext === "object" && fromContext !== null ? JSON.stringify(fromContext) : fromContext;
+      const value = overrides[name] ?? (text === undefined ? undefined : String(text));
       return [name, value ?? settingDefaults[name]];
     }),
   ) as Settings;

@@ -147,3 +147,36 @@ describe("who publishes", () => {
     ]);
   });
 });
+
+describe("TOBETEXT_AUTO_REPLIES at synth", () => {
+  const synth = (extra: Record<string, unknown>) => {
+    const made = createReceiverApp({
+      context: { "aws:cdk:bundling-stacks": [], stage: "replies", TOBETEXT_PREFIXES: "PIZZA", ...extra },
+    });
+    try {
+      const found = Template.fromStack(made.stack).findResources("AWS::Lambda::Function");
+      return Object.values(found).map(
+        (resource) =>
+          (resource as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment
+            .Variables.TOBETEXT_AUTO_REPLIES,
+      );
+    } finally {
+      rmSync(made.app.outdir, { recursive: true, force: true });
+    }
+  };
+
+  it("reaches the functions as JSON text, given as text (-c) or as an object (cdk.json)", () => {
+    const replies = { PIZZA: "주문이 접수되었습니다" };
+    for (const given of [JSON.stringify(replies), replies]) {
+      const values = synth({ TOBETEXT_AUTO_REPLIES: given });
+      expect(values.length).toBeGreaterThan(0);
+      for (const value of values) expect(JSON.parse(value ?? "")).toEqual(replies);
+    }
+  });
+
+  it("fails the synth for a prefix that is not configured, naming it", () => {
+    expect(() => synth({ TOBETEXT_AUTO_REPLIES: { BURGER: "ok" } })).toThrow(
+      /"BURGER" is not one of TOBETEXT_PREFIXES/,
+    );
+  });
+});
