@@ -57,6 +57,15 @@ echo "$RECORDS" | grep -q '"sender":"+821012345678"'
 echo "$RECORDS" | grep -q '"prefix":"TEST","text":"안녕하세요 ToBeText"'
 npm run --silent records
 
+# The SMS's event, from the local stack's events log (README "Events").
+for _ in $(seq 1 40); do
+  EVENTS=$(npm run --silent events -- --json)
+  echo "$EVENTS" | grep -q '"type":"inbound.received"' && break
+  sleep 0.5
+done
+echo "events: $EVENTS"
+echo "$EVENTS" | grep -q '"type":"inbound.received".*"sender":"+821012345678"'
+
 # A status callback, as ToBeText posts one for a sent SMS, to the printed URL.
 STATUS_URL=$(grep -i "status callback" "$CI_LOG" | grep -o 'http://[^ ]*' | head -1)
 [ -n "$STATUS_URL" ] || { echo "no status callback URL printed"; exit 1; }

@@ -27,6 +27,8 @@ export const settingNames = {
   optOutConfirmation: "TOBETEXT_OPT_OUT_CONFIRMATION",
   /** The reply to an opt-in, as for an opt-out; empty: none. */
   optInConfirmation: "TOBETEXT_OPT_IN_CONFIRMATION",
+  /** Auto-replies: a JSON object from a configured prefix to its reply text (README "Auto-replies"); empty: none. */
+  autoReplies: "TOBETEXT_AUTO_REPLIES",
 } as const;
 
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
@@ -55,6 +57,7 @@ export const settingDefaults: Record<SettingName, string> = {
   // None by default: the notice must name the sender (시행령), which only the customer can write.
   [settingNames.optOutConfirmation]: "",
   [settingNames.optInConfirmation]: "",
+  [settingNames.autoReplies]: "",
 };
 
 export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -123,6 +126,17 @@ export const sentMessageIndexes = {
  */
 export const suppressionIndexes = {
   suppressed: { name: "suppressedList-since-keys", partitionKey: "suppressedList", value: "yes", sortKey: "since" },
+} as const;
+
+/** The events topic's ARN (README "Events"), in the environment of the functions that publish. */
+export const eventsTopicSetting = "EVENTS_TOPIC_ARN";
+
+/** Auto-replies (README "Auto-replies"): sent through the outbox, once per new SMS, bounded per sender. */
+export const autoReplyLimits = {
+  /** A reply's CKey is this and the SMS's messageId: the sender sends one CKey at most once. */
+  ckeyPrefix: "reply-",
+  /** At most one auto-reply per sender number and prefix within this long. */
+  perSenderSeconds: 3600,
 } as const;
 
 /** The path parameter that carries the URL secret. */

@@ -10,6 +10,7 @@ import type { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { readUserSettings } from "../functions/config/user-settings.ts";
 import type { SettingName } from "../functions/contract.ts";
+import { EventsTopic } from "./constructs/events-topic.ts";
 import type { FunctionResources } from "./constructs/function-access.ts";
 import { metricsService } from "./constructs/monitoring.ts";
 import { Operations } from "./constructs/operations.ts";
@@ -40,7 +41,9 @@ import {
   settingDefaults,
   settingNames,
   type TableId,
+  type TopicId,
   tables,
+  topics,
 } from "./topology.ts";
 
 export type Settings = Record<SettingName, string>;
@@ -65,6 +68,8 @@ export class ReceiverStack extends Stack {
   readonly queues: Record<QueueId, ReceiverQueue>;
   readonly consumers: Record<ConsumerId, QueueConsumer>;
   readonly schedules: Record<ScheduleId, ScheduledTask>;
+  /** The topics for downstream systems (README "Events"), by the topology's topic id. */
+  readonly topics: Record<TopicId, EventsTopic>;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
@@ -120,12 +125,18 @@ export class ReceiverStack extends Stack {
     const ownerOf = queueOwnerIn([...Object.values<ReceiveRoute>(this.routes), this.outbox]);
     this.queues = mapTopology(queues, (queueId) => ownerOf(queueId).queue);
 
+    this.topics = mapTopology(
+      topics,
+      (topicId, definition) => new EventsTopic(this, `${pascalCase(topicId)}Topic`, { topicId, definition }),
+    );
+
     // What a consumer's or task's definition may name; each is given only what it names.
     const resources: FunctionResources = {
       tables: this.tables,
       secrets: this.secrets,
       routes: mapTopology(routes, (_, route) => ({ route, url: `${this.httpApi.apiEndpoint}${route.path}` })),
-      queues: this.queues,
+      topics: mapTopology(this.topics, (_, topic) => topic.topic),
+      queues: mapTopology(this.queues, (_, queue) => queue.queue),
     };
     this.consumers = mapTopology(
       consumers,
@@ -227,7 +238,9 @@ function resolveSettings(scope: Construct, overrides: Partial<Settings>): Settin
   const settings = Object.fromEntries(
     Object.values(settingNames).map((name) => {
       const fromContext: unknown = scope.node.tryGetContext(name);
-      const value = overrides[name] ?? (fromContext === undefined ? undefined : String(fromContext));
+      // cdk.json may hold a JSON setting (TOBETEXT_AUTO_REPLIES) as an object: the functions read it as JSON text.
+      const text = typeof fromContext === "object" && fromContext !== null ? JSON.stringify(fromContext) : fromContext;
+      const value = overrides[name] ?? (text === undefined ? undefined : String(text));
       return [name, value ?? settingDefaults[name]];
     }),
   ) as Settings;

@@ -1,4 +1,5 @@
 import {
+  eventsTopicSetting,
   type MetricName,
   metrics,
   type QueueId,
@@ -278,6 +279,18 @@ export const secrets = {
 } as const satisfies Record<string, { arnSetting: string }>;
 export type SecretId = keyof typeof secrets;
 
+/**
+ * SNS topics the stack makes for downstream systems (README "Events"). A function that lists one in
+ * `publishes` gets its ARN under `arnSetting` and `sns:Publish` on it alone.
+ */
+export const topics = {
+  events: {
+    arnSetting: eventsTopicSetting,
+    description: "events for downstream systems: inbound.received, sent.status-changed, recipient.opted-out/-in",
+  },
+} as const satisfies Record<string, { arnSetting: string; description: string }>;
+export type TopicId = keyof typeof topics;
+
 /** A function run by a trigger (a queue, a schedule), and everything it may reach: nothing it does not list. */
 export interface FunctionDefinition {
   /** Module (relative to the repository root) exporting `handler`. */
@@ -291,7 +304,9 @@ export interface FunctionDefinition {
   secrets?: readonly SecretId[];
   /** The routes whose URL (without the URL secret) it gives out, in its environment under each route's `urlSetting`. */
   routeUrls?: readonly RouteId[];
-  /** The queues it puts messages on: their URLs in its environment, `sqs:SendMessage` on each and nothing else. */
+  /** The topics it publishes to (see `topics`): their ARNs in its environment, `sns:Publish` on each. */
+  publishes?: readonly TopicId[];
+  /** The queues it puts messages on: their URLs in its environment, `sqs:SendMessage` on each alone. */
   sendsTo?: readonly QueueId[];
 }
 
@@ -307,7 +322,8 @@ export const consumers = {
     // suppressions: an SMS that is an opt-out or opt-in keyword changes its sender's state (read, then a conditional put).
     tables: ["inboundMessages", "dedupe", "rejectedRequests", "suppressions"],
     tableAccess: { suppressions: { items: ["GetItem", "PutItem"] } },
-    // The opt-out confirmation reply is a send request like any other.
+    // inbound.received for each new SMS; its auto-reply and an opt-out's confirmation, send requests on the outbox.
+    publishes: ["events"],
     sendsTo: ["outbox"],
   },
   statusProcessor: {
@@ -317,6 +333,7 @@ export const consumers = {
     // sentMessages: each callback joins the message it reports on, found by its MsgId.
     tables: ["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"],
     tableAccess: { sentMessages: { items: ["GetItem", "UpdateItem"], queries: [sentMessageIndexes.byMsgId] } },
+    publishes: ["events"],
   },
   sender: {
     entry: "functions/sender/handler.ts",
@@ -333,6 +350,7 @@ export const consumers = {
     },
     secrets: ["toBeTextCredentials", "urlSecret"],
     routeUrls: ["statusCallback"],
+    publishes: ["events"],
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 
@@ -355,6 +373,7 @@ export const schedules = {
       sentMessages: { items: ["GetItem", "UpdateItem"], queries: [sentMessageIndexes.awaiting] },
       deliveryReports: { items: ["GetItem", "UpdateItem"] },
     },
+    publishes: ["events"],
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 export type ScheduleId = keyof typeof schedules;

@@ -27,6 +27,8 @@ export function deliveryReportLinks(tableName: string) {
     return Item as DeliveryReport | undefined;
   };
   return {
+    /** A delivery record by its id (an SQS redelivery finishing its settlement). */
+    readReport: (recordId: string) => read(recordId) as Promise<(DeliveryReport & { sentCKey?: string }) | undefined>,
     /** The record of a message's callbacks: keyed by its MsgId, or by its CKey when they carried none. */
     async findReport({ msgId, ckey }: { msgId?: string | undefined; ckey: string }) {
       return (

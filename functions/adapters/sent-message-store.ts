@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { sentMessageIndexes } from "../contract.ts";
-import { awaitingResult, type SentMessage } from "../domain/sent-message.ts";
+import { awaitingResult, type SentMessage, type SentStatus } from "../domain/sent-message.ts";
 import type { RecordedOutcome } from "../use-cases/send-message.ts";
 import type { Applied, ReportUpdate, SentMessageLookup } from "../use-cases/settle-sent-message.ts";
 import { documentClient } from "./dynamodb.ts";
@@ -65,7 +65,7 @@ export function sentMessageStore(tableName: string) {
       }
     },
 
-    recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<boolean> {
+    async recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<SentStatus | undefined> {
       const values: Record<string, unknown> = {
         ":outcome": outcome.sendOutcome,
         ":answeredAt": outcome.answeredAt,
@@ -90,16 +90,24 @@ export function sentMessageStore(tableName: string) {
       }
       // A refusal is final: nothing more is awaited.
       const removes = outcome.sendOutcome === "refused" ? " REMOVE awaiting, resultDueAt" : "";
-      return conditional(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { ckey },
-          UpdateExpression: `SET ${sets.join(", ")}${removes}`,
-          ConditionExpression: "attempt = :attempt AND sendOutcome = :sending",
-          ExpressionAttributeNames: { "#status": "status", "#result": "result" },
-          ExpressionAttributeValues: values,
-        }),
-      );
+      try {
+        // The status as written: the outcome, or the result of a callback that came first.
+        const { Attributes } = await documentClient.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { ckey },
+            UpdateExpression: `SET ${sets.join(", ")}${removes}`,
+            ConditionExpression: "attempt = :attempt AND sendOutcome = :sending",
+            ExpressionAttributeNames: { "#status": "status", "#result": "result" },
+            ExpressionAttributeValues: values,
+            ReturnValues: "UPDATED_NEW",
+          }),
+        );
+        return (Attributes?.status as SentStatus | undefined) ?? outcome.sendOutcome;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
     },
 
     async release(ckey: string, attempt: string): Promise<void> {

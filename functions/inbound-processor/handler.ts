@@ -1,30 +1,40 @@
+import { snsEventPublisher } from "../adapters/event-publisher.ts";
 import { inboundMessageStore } from "../adapters/inbound-store.ts";
 import { enqueue } from "../adapters/queue.ts";
 import { markReplay } from "../adapters/rejected-store.ts";
+import { replyClaims } from "../adapters/reply-claims.ts";
 import { inboundReader, suppressionStore } from "../adapters/suppression-store.ts";
+import { readAutoReplySettings } from "../config/auto-replies.ts";
+import { readEventsTopicArn } from "../config/events.ts";
 import { readOptOutConfig } from "../config/opt-out.ts";
 import { readProcessorConfig } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
-import type { EventPublisher } from "../domain/events.ts";
 import { functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
+import { followNewSms } from "../use-cases/follow-new-sms.ts";
 import { recordInboundArrival } from "../use-cases/record-inbound-arrival.ts";
 import { recordOptRequest } from "../use-cases/record-opt-request.ts";
 
 const metrics = functionMetrics();
 const { settings, tableNames } = readProcessorConfig(["inboundMessages", "dedupe", "rejectedRequests", "suppressions"]);
-const inboundMessages = inboundMessageStore(tableNames);
+const autoReplies = readAutoReplySettings();
 const optOut = readOptOutConfig();
-// TODO(events merge): the SNS publisher
-const events: EventPublisher = { publish: async () => {} };
+const inboundMessages = inboundMessageStore(tableNames);
+const events = snsEventPublisher(readEventsTopicArn());
+const queueSend = (request: object) => enqueue(optOut.outboxQueueUrl, JSON.stringify(request));
 const optPorts = {
   ...suppressionStore(tableNames.suppressions),
   readInbound: inboundReader(tableNames.inboundMessages),
   events,
-  queueSend: (request: object) => enqueue(optOut.outboxQueueUrl, JSON.stringify(request)),
+  queueSend,
 };
+const followUp = { events, claimReply: replyClaims(tableNames.dedupe), queueSend };
 
-/** Stores each queued inbound SMS exactly once; keeps rejected requests for inspection. */
+/**
+ * Stores each queued inbound SMS exactly once; records an opt-out or opt-in it asks for; for a new
+ * one, publishes `inbound.received` and queues its auto-reply, if any (follow-new-sms.ts); keeps
+ * rejected requests for inspection.
+ */
 export const handler = envelopeProcessor(
   { settings, rejectedRequestsTable: tableNames.rejectedRequests, metrics },
   {
@@ -42,17 +52,24 @@ export const handler = envelopeProcessor(
         });
       }
       // Every arrival: a retry may move its message's first arrival back, which orders opt requests.
+      // Before the auto-reply: an opt-out is on the list before any reply to it reaches the sender.
       const opt = await recordOptRequest(
         { messageId: recorded.messageId, text: arrival.sms.text, retry: recorded.duplicate },
         optPorts,
         optOut.settings,
       );
+      // Run again for a redelivery of the opening arrival: it may have stopped after storing.
+      const { reply } = recorded.opened
+        ? await followNewSms(recorded.messageId, arrival, followUp, autoReplies)
+        : { reply: undefined };
       logger.info("inbound SMS stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,
         messageId: recorded.messageId,
         deliveryCount: recorded.deliveryCount,
         counted: recorded.counted,
+        ...(recorded.opened ? { opened: true } : {}),
+        ...(reply === undefined ? {} : { reply }),
         ...(arrival.sms.flags.length > 0 ? { flags: arrival.sms.flags } : {}),
         // "out changed", "in superseded", …: short, the line stays within its 400 bytes.
         ...(opt ? { opt: `${opt.kind.slice(4)} ${opt.outcome}` } : {}),

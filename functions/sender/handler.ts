@@ -4,11 +4,13 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { deliveryReportLinks } from "../adapters/delivery-report-store.ts";
+import { snsEventPublisher } from "../adapters/event-publisher.ts";
 import { sentMessageStore } from "../adapters/sent-message-store.ts";
 import { suppressionStore } from "../adapters/suppression-store.ts";
 import { toBeTextApi } from "../adapters/tobetext-api.ts";
 import { toBeTextCredentials } from "../adapters/tobetext-credentials.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
+import { readEventsTopicArn } from "../config/events.ts";
 import { readSenderConfig } from "../config/sender.ts";
 import { logLevel } from "../config/settings.ts";
 import { metrics as metricNames } from "../contract.ts";
@@ -16,6 +18,7 @@ import { clip, functionMetrics, logger, useLogLevel } from "../observability.ts"
 import { type SendResult, sendMessage } from "../use-cases/send-message.ts";
 
 const config = readSenderConfig();
+const events = snsEventPublisher(readEventsTopicArn());
 useLogLevel(logLevel());
 const metrics = functionMetrics();
 const sentMessages = sentMessageStore(config.tableNames.sentMessages);
@@ -27,6 +30,7 @@ const ports = {
   ...toBeTextApi(config.settings.sendApiUrl),
   findSuppression: suppressionStore(config.tableNames.suppressions).findSuppression,
   credentials: toBeTextCredentials(config.credentials),
+  events,
   // The current URL secret: ToBeText keeps a message's callback URL, so a rotation's previous one still works for it.
   callbackUrl: async () => `${config.statusCallbackUrl}/${(await urlSecrets())[0]}`,
 };

@@ -1,17 +1,25 @@
 import { deliveryReportLinks, deliveryReportStore } from "../adapters/delivery-report-store.ts";
+import { snsEventPublisher } from "../adapters/event-publisher.ts";
 import { sentMessageStore } from "../adapters/sent-message-store.ts";
+import { readEventsTopicArn } from "../config/events.ts";
 import { readProcessorConfig } from "../config/processor.ts";
 import { metrics as metricNames } from "../contract.ts";
 import { clip, functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordStatusCallback } from "../use-cases/record-status-callback.ts";
-import { type Applied, sentMessageOf, settleFromReport } from "../use-cases/settle-sent-message.ts";
+import { type Applied, resumeSettlement, sentMessageOf, settleFromReport } from "../use-cases/settle-sent-message.ts";
 
 const metrics = functionMetrics();
 const { settings, tableNames } = readProcessorConfig(["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"]);
 const deliveryReports = deliveryReportStore(tableNames);
 const sentMessages = sentMessageStore(tableNames.sentMessages);
-const joinPorts = { ...sentMessages, ...deliveryReportLinks(tableNames.deliveryReports) };
+const reportLinks = deliveryReportLinks(tableNames.deliveryReports);
+const joinPorts = { ...sentMessages, ...reportLinks, events: snsEventPublisher(readEventsTopicArn()) };
+
+async function resumeCounted(recordId: string): Promise<Applied | undefined> {
+  const report = await reportLinks.readReport(recordId);
+  return report ? resumeSettlement(report, joinPorts) : undefined;
+}
 
 /**
  * Folds each queued status callback into its message's delivery record, and the record into the
@@ -26,10 +34,14 @@ export const handler = envelopeProcessor(
       );
       const { report, sent } = recorded;
       // The record names its sent message already (written with the count): only the message is left to update.
+      // A redelivery (counted already) finishes what its first delivery may have left: the sent
+      // message's update, and its event (settle-sent-message.ts).
       const applied: Applied | undefined =
         report && sent
           ? await settleFromReport(sent.ckey, { ...report, sentCKey: sent.ckey }, joinPorts, sent)
-          : undefined;
+          : recorded.counted
+            ? undefined
+            : await resumeCounted(recorded.recordId);
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,
@@ -37,7 +49,7 @@ export const handler = envelopeProcessor(
         outcome: report?.outcome,
         callbackCount: report?.callbackCount,
         counted: recorded.counted,
-        ...(report ? { sent: sent ? (applied ?? "unchanged") : "orphan" } : {}),
+        ...(report ? { sent: sent ? (applied ?? "unchanged") : "orphan" } : applied ? { resumed: applied } : {}),
       });
       if (!recorded.counted || !report) return;
       metrics.count(metricNames.names.callbacksStored);

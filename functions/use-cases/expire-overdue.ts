@@ -1,6 +1,6 @@
 import type { DeliveryReport } from "../domain/delivery-report.ts";
 import type { SentMessage } from "../domain/sent-message.ts";
-import { type Applied, type SentMessageJoinPorts, settleFromReport } from "./settle-sent-message.ts";
+import { type Applied, publishStatus, type SentMessageJoinPorts, settleFromReport } from "./settle-sent-message.ts";
 
 export interface SweepPorts extends SentMessageJoinPorts {
   /** CKeys of the messages still awaiting a result that was due by `now`. */
@@ -33,6 +33,13 @@ export async function expireOverdue(now: Date, ports: SweepPorts): Promise<Sweep
       counts.settled[applied]++;
       continue;
     }
+    // Announced BEFORE the write, unlike every other status: the sweep has no redelivery, and a message it
+    // expired is never overdue again, so an event after the write would be lost to a run that stopped in
+    // between. Before it, a run that stops in between leaves the message overdue: the next run publishes
+    // the same event (same id) and writes. The cost: a callback that settles the message in the
+    // milliseconds between makes this `expired` one that never was; its own event follows, and a real
+    // result replaces `expired` anyway (README "Events").
+    await publishStatus(ports.events, { ...sent, status: "expired", result: "expired", resultAt: now.toISOString() });
     if (await ports.expire(ckey, now)) counts.expired++;
   }
   return counts;

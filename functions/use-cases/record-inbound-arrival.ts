@@ -60,6 +60,12 @@ export interface RecordedArrival {
   duplicate: boolean;
   /** The record's count after this arrival (when counted) or as found (when not). */
   deliveryCount: number;
+  /**
+   * This arrival opened the record: a new SMS, counted now or on an earlier delivery of the same
+   * arrival (an SQS redelivery after a failure part-way). What happens once per SMS (its event, its
+   * auto-reply) keys on this, so that a redelivery finishes it and a retry never repeats it.
+   */
+  opened: boolean;
 }
 
 /**
@@ -83,14 +89,14 @@ export async function recordInboundArrival(
 
   const firstId = firstRecordIdOf(fingerprint);
   const first = await attempt(firstId, windowAround(arrival.receivedAt, dedupeWindowMs));
-  if (first.outcome !== "elsewhere") return recorded(firstId, first);
+  if (first.outcome !== "elsewhere") return recorded(firstId, first, arrival.receivedAt);
 
   for (let round = 1; round <= maxRounds; round++) {
     const list = await ports.readWindows(fingerprint);
     const candidates = candidateRecords(list.windows, arrival);
     for (const candidate of candidates) {
       const result = await attempt(candidate.messageId, candidate);
-      if (result.outcome !== "elsewhere") return recorded(candidate.messageId, result);
+      if (result.outcome !== "elsewhere") return recorded(candidate.messageId, result, arrival.receivedAt);
     }
     // Every record that takes it is full: a continuation shares their window; else a window of its own.
     const fullWindow = takes(first.record, arrival.receivedAt) ? first.record : candidates[0];
@@ -104,7 +110,7 @@ export async function recordInboundArrival(
     );
     if (await ports.writeWindows(fingerprint, { windows, version: list.version + 1 }, list.version, keepUntil)) {
       const result = await attempt(opened.messageId, opened);
-      if (result.outcome !== "elsewhere") return recorded(opened.messageId, result);
+      if (result.outcome !== "elsewhere") return recorded(opened.messageId, result, arrival.receivedAt);
     }
   }
   throw new ContentionError(`windows of one SMS kept changing under ${maxRounds} rounds`);
@@ -115,7 +121,7 @@ const maxRounds = 8;
 const windowOf = ({ windowFrom, windowUntil }: ArrivalWindow): ArrivalWindow => ({ windowFrom, windowUntil });
 
 type Attempt =
-  | { outcome: "counted"; deliveryCount: number }
+  | { outcome: "counted"; deliveryCount: number; opened: boolean }
   | { outcome: "already-counted" | "elsewhere"; record: InboundMessageRecord };
 
 /** Counts the arrival on one record, again while the record changes under it; "elsewhere" when it cannot take it. */
@@ -132,7 +138,11 @@ function countOn(ports: InboundMessagePorts, arrival: InboundArrival, content: M
         movesFirstBack,
         maxArrivals: maxArrivalsPerRecord,
       });
-      if (result.counted) return { outcome: "counted", deliveryCount: result.deliveryCount };
+      if (result.counted) {
+        // Count 1 made the record; a continuation (a full record's window, copied) is no new SMS.
+        const opened = result.deliveryCount === 1 && isOpenerOf(window, arrival.receivedAt);
+        return { outcome: "counted", deliveryCount: result.deliveryCount, opened };
+      }
       const next = nextStepAfterRefusal(result.record, arrival);
       if (next === "counted") return { outcome: "already-counted", record: result.record };
       if (next === "elsewhere") return { outcome: "elsewhere", record: result.record };
@@ -142,9 +152,33 @@ function countOn(ports: InboundMessagePorts, arrival: InboundArrival, content: M
   };
 }
 
-function recorded(messageId: string, attempt: Attempt): RecordedArrival {
+function recorded(messageId: string, attempt: Attempt, receivedAt: string): RecordedArrival {
   if (attempt.outcome === "counted") {
-    return { messageId, counted: true, duplicate: attempt.deliveryCount > 1, deliveryCount: attempt.deliveryCount };
+    return {
+      messageId,
+      counted: true,
+      duplicate: attempt.deliveryCount > 1,
+      deliveryCount: attempt.deliveryCount,
+      opened: attempt.opened,
+    };
   }
-  return { messageId, counted: false, duplicate: false, deliveryCount: attempt.record.deliveryCount };
+  // Already counted (a redelivery): the record, as the refusal returned it, says whether this arrival made it.
+  return {
+    messageId,
+    counted: false,
+    duplicate: false,
+    deliveryCount: attempt.record.deliveryCount,
+    opened: isOpenerOf(attempt.record, receivedAt),
+  };
+}
+
+/**
+ * Whether the arrival received at `receivedAt` made the record with this window. A record's window is
+ * fixed when it is made, centred on the arrival that made it (`windowAround`), and never moves, not
+ * even when an earlier retry moves `firstArrivalAt` back: so the centre names the opener whatever
+ * the order of processing and whatever DEDUPE_WINDOW_SECONDS is now. A continuation record copies a
+ * full record's window, so its first arrival is not taken for a new SMS.
+ */
+export function isOpenerOf(window: ArrivalWindow, receivedAt: string): boolean {
+  return (Date.parse(window.windowFrom) + Date.parse(window.windowUntil)) / 2 === Date.parse(receivedAt);
 }

@@ -10,10 +10,11 @@ import {
   reservation,
   type SenderNumbers,
   type SentMessage,
+  type SentStatus,
   type ToBeTextAnswer,
   toBeTextFields,
 } from "../domain/sent-message.ts";
-import { type SentMessageJoinPorts, settleFromReport } from "./settle-sent-message.ts";
+import { publishStatus, type SentMessageJoinPorts, settleFromReport } from "./settle-sent-message.ts";
 
 /** What happened to a send request's HTTP request to ToBeText. */
 export type DeliveryAttempt =
@@ -27,8 +28,11 @@ export type DeliveryAttempt =
 export interface SendPorts extends SentMessageJoinPorts {
   /** Writes the record unless its CKey has one: undefined when written, else the record there. */
   reserve(record: SentMessage): Promise<SentMessage | undefined>;
-  /** Records the outcome on the reservation `attempt` holds; false when it holds none (any more). */
-  recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<boolean>;
+  /**
+   * Records the outcome on the reservation `attempt` holds: the record's status after the write (the
+   * outcome, or a result a callback brought first); undefined when it holds none (any more).
+   */
+  recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<SentStatus | undefined>;
   /** Deletes the reservation `attempt` holds: the request never reached ToBeText. */
   release(ckey: string, attempt: string): Promise<void>;
   /** The message ToBeText gets. */
@@ -66,6 +70,11 @@ export class ToBeTextUnreachableError extends Error {
 const maxAnswerCharacters = 2000;
 
 /**
+ * Events (`sent.status-changed`) are published after the write that changes the status, never before:
+ * a publish ahead of a conditional write could announce a status the write then did not make. A
+ * failure between the two fails the request, and SQS delivers it again: the redelivery finds its own
+ * record (same SQS message id) and publishes the record's status again, with the same event id.
+ *
  * Sends one request from the outbox at most once per CKey. The CKey is reserved by a conditional
  * write before anything goes to ToBeText, so concurrent duplicates, retries and SQS redeliveries
  * find it taken and send nothing. A request that never left (no connection) gives its CKey back
@@ -85,7 +94,9 @@ export async function sendMessage(
     // Kept, keyed by its CKey, or by its SQS message when its CKey is unusable.
     const record = refusedRecord({ ...checked, ckey: checked.ckey ?? `refused:${request.requestId}` }, ids, now());
     const existing = await ports.reserve(record);
-    return existing ? { kind: "held", record: existing, stalled: false } : { kind: "refused-here", record };
+    if (existing) return held(existing, request.requestId, false, ports);
+    await publishStatus(ports.events, record);
+    return { kind: "refused-here", record };
   }
   const { command } = checked;
   // One read per send that is not transactional: a number that opted out gets no advertising.
@@ -101,8 +112,9 @@ export async function sendMessage(
   }
   // Before the reservation: a configuration fault fails the request whole, and SQS delivers it again.
   const [credentials, callback] = await Promise.all([ports.credentials(), ports.callbackUrl()]);
-  const existing = await ports.reserve(reservation(command, ids, now(), settings.resultTimeoutMs));
-  if (existing) return { kind: "held", record: existing, stalled: await recordIfStalled(existing, ports, now()) };
+  const reserved = reservation(command, ids, now(), settings.resultTimeoutMs);
+  const existing = await ports.reserve(reserved);
+  if (existing) return held(existing, request.requestId, await recordIfStalled(existing, ports, now()), ports);
 
   const delivery = await ports.post(toBeTextFields(command, credentials, callback));
   if (delivery.kind === "not-sent") {
@@ -116,11 +128,14 @@ export async function sendMessage(
           sendOutcome: "unknown",
           reason: `no answer from ToBeText (${delivery.error}); its status callback will tell`,
         };
-  await ports.recordOutcome(command.ckey, attempt, {
+  const recorded: RecordedOutcome = {
     ...outcome,
     ...(delivery.kind === "answered" ? { answer: delivery.answer.body.slice(0, maxAnswerCharacters) } : {}),
     answeredAt: now().toISOString(),
-  });
+  };
+  const status = await ports.recordOutcome(command.ckey, attempt, recorded);
+  // Only when the outcome became the status: a callback that came first keeps its result, announced already.
+  if (status === outcome.sendOutcome) await publishStatus(ports.events, withOutcome(reserved, recorded));
   // A callback may have come first (ToBeText reports on its own schedule): join it now.
   const report =
     outcome.sendOutcome === "refused"
@@ -134,12 +149,34 @@ export async function sendMessage(
 async function recordIfStalled(existing: SentMessage, ports: SendPorts, now: Date): Promise<boolean> {
   if (existing.sendOutcome !== "sending") return false;
   if (now.getTime() - Date.parse(existing.requestedAt) < sendLimits.stalledReservationMs) return false;
-  return ports.recordOutcome(existing.ckey, existing.attempt, {
+  const outcome: RecordedOutcome = {
     sendOutcome: "unknown",
     reason: "the sender stopped before ToBeText's answer was recorded; its status callback will tell",
     answeredAt: now.toISOString(),
-  });
+  };
+  const status = await ports.recordOutcome(existing.ckey, existing.attempt, outcome);
+  if (status === "unknown") await publishStatus(ports.events, withOutcome(existing, outcome));
+  return status !== undefined;
 }
+
+/**
+ * A CKey already taken. When it was taken by this very request (an SQS redelivery: the same message
+ * id), the first delivery may have stopped between its write and its event: the record's status is
+ * published again, with the same id. Another request of the CKey (a duplicate) publishes nothing.
+ */
+async function held(existing: SentMessage, requestId: string, stalled: boolean, ports: SendPorts): Promise<SendResult> {
+  if (!stalled && existing.requestId === requestId) await publishStatus(ports.events, existing);
+  return { kind: "held", record: existing, stalled };
+}
+
+/** The record as recording the outcome leaves it (when no callback's result came first). */
+const withOutcome = (record: SentMessage, outcome: RecordedOutcome): SentMessage => ({
+  ...record,
+  ...outcome,
+  status: outcome.sendOutcome,
+  ...(outcome.sendOutcome === "refused" ? { refusedBy: "ToBeText" as const } : {}),
+  msgId: record.msgId ?? outcome.msgId,
+});
 
 function parseJson(body: string): unknown {
   try {

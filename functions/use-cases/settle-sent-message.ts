@@ -1,4 +1,6 @@
 import type { DeliveryReport } from "../domain/delivery-report.ts";
+import { sentStatusChanged } from "../domain/event-documents.ts";
+import type { EventPublisher } from "../domain/events.ts";
 import { type FinalResult, finalResultOf, type SentMessage } from "../domain/sent-message.ts";
 
 /** What a delivery record tells its sent message. */
@@ -26,6 +28,8 @@ export interface SentMessageJoinPorts {
   applyReport(ckey: string, update: ReportUpdate): Promise<Applied>;
   /** Notes on the delivery record which sent message it reports on (it stops being an orphan). */
   markReportJoined(recordId: string, ckey: string): Promise<void>;
+  /** Where a change of a sent message's status is announced (`sent.status-changed`). */
+  events: EventPublisher;
 }
 
 export interface SentMessageLookup {
@@ -94,5 +98,52 @@ export async function settleFromReport(
   const update = updateFromReport(report);
   const applied = changesSentMessage(sent, update) ? await ports.applyReport(ckey, update) : "unchanged";
   if (report.sentCKey !== ckey) await ports.markReportJoined(report.recordId, ckey);
+  // After the write, which may lose to another result: only a result that took is announced. A
+  // failure before this publish fails the callback's record, and its redelivery republishes
+  // (resumeSettlement); the event's id is the same, so subscribers drop the repeat.
+  if (applied === "result") await publishStatus(ports.events, settledBy(sent, update));
   return applied;
+}
+
+/**
+ * An SQS redelivery of a callback already counted: finishes what its first delivery may have left
+ * undone, the sent message's update and its event. When the sent message already has this record's
+ * final result, its event is published again (the first delivery may have stopped before it): the
+ * same id, never a new status. Repeated callbacks (new arrivals) never come here: they are counted.
+ */
+export async function resumeSettlement(
+  report: DeliveryReport & { sentCKey?: string },
+  ports: SentMessageJoinPorts,
+): Promise<Applied | undefined> {
+  if (report.sentCKey === undefined) return undefined;
+  const sent = await ports.findSent(report.sentCKey);
+  if (!sent) return undefined;
+  const applied = await settleFromReport(sent.ckey, report, ports, sent);
+  const result = finalResultOf(report.outcome);
+  if (
+    applied === "unchanged" &&
+    result !== undefined &&
+    sent.result === result &&
+    sent.deliveryReportId === report.recordId
+  ) {
+    await publishStatus(ports.events, sent);
+  }
+  return applied;
+}
+
+/** The sent message as the result's write leaves it (the adapter's `applyReport`). */
+function settledBy(sent: SentMessage, update: ReportUpdate): SentMessage {
+  return {
+    ...sent,
+    ...(sent.msgId === undefined && update.msgId !== undefined ? { msgId: update.msgId } : {}),
+    ...(update.result === undefined ? {} : { result: update.result, status: update.result }),
+    resultCode: update.resultCode ?? "",
+    resultMeaning: update.resultMeaning ?? "",
+    ...(update.resultAt === undefined ? {} : { resultAt: update.resultAt }),
+  };
+}
+
+export async function publishStatus(events: EventPublisher, record: SentMessage): Promise<void> {
+  const event = sentStatusChanged(record);
+  if (event) await events.publish(event);
 }

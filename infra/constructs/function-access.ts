@@ -1,7 +1,10 @@
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import {
   type FunctionDefinition,
   type QueueId,
+  queues,
   type RouteDefinition,
   type RouteId,
   readWriteItems,
@@ -9,9 +12,10 @@ import {
   secrets,
   type TableAccess,
   type TableId,
+  type TopicId,
+  topics,
 } from "../topology.ts";
 import type { ReceiverFunction } from "./receiver-function.ts";
-import type { ReceiverQueue } from "./receiver-queue.ts";
 import type { ReceiverTable } from "./receiver-table.ts";
 
 /** What the stack has that a function of the topology may be given. */
@@ -19,8 +23,8 @@ export interface FunctionResources {
   tables: Readonly<Record<TableId, ReceiverTable>>;
   secrets: Readonly<Record<SecretId, ISecret>>;
   routes: Readonly<Record<RouteId, { route: RouteDefinition; url: string }>>;
-  /** Each queue, whichever construct owns it; optional for checks that name none. */
-  queues?: Readonly<Record<QueueId, ReceiverQueue>>;
+  topics: Readonly<Record<TopicId, ITopic>>;
+  queues: Readonly<Record<QueueId, IQueue>>;
 }
 
 /** A function definition resolved against the stack: what goes in its environment, and its grants. */
@@ -63,10 +67,16 @@ export function functionAccess(
     }
     return [route.route.urlSetting, route.url] as const;
   });
-  const queuesSentTo = (definition.sendsTo ?? []).map((queueId) => {
-    const queue = resources.queues?.[queueId];
+
+  const topicsUsed = (definition.publishes ?? []).map((topicId) => {
+    const topic = resources.topics[topicId];
+    if (!topic) throw new Error(`Function ${functionId} publishes to topic ${topicId}, which the stack does not have`);
+    return { setting: topics[topicId].arnSetting, topic };
+  });
+  const queuesUsed = (definition.sendsTo ?? []).map((queueId) => {
+    const queue = resources.queues[queueId];
     if (!queue) throw new Error(`Function ${functionId} sends to queue ${queueId}, which the stack does not have`);
-    return queue;
+    return { setting: queues[queueId].urlSetting, queue };
   });
 
   return {
@@ -74,12 +84,14 @@ export function functionAccess(
       ...Object.fromEntries(tables.map(({ table }) => [table.definition.nameSetting, table.tableName])),
       ...Object.fromEntries(secretsUsed.map(({ setting, secret }) => [setting, secret.secretArn])),
       ...Object.fromEntries(routeUrls),
-      ...Object.fromEntries(queuesSentTo.map((queue) => [queue.definition.urlSetting, queue.queue.queueUrl])),
+      ...Object.fromEntries(topicsUsed.map(({ setting, topic }) => [setting, topic.topicArn])),
+      ...Object.fromEntries(queuesUsed.map(({ setting, queue }) => [setting, queue.queueUrl])),
     },
     grantTo(fn) {
       for (const { table, access } of tables) fn.allowTableAccess(table, access);
       for (const { secret } of secretsUsed) secret.grantRead(fn);
-      for (const queue of queuesSentTo) fn.allowSendingTo(queue.queue);
+      for (const { topic } of topicsUsed) fn.allowPublishingTo(topic);
+      for (const { queue } of queuesUsed) fn.allowSendingTo(queue);
     },
   };
 }

@@ -3,6 +3,7 @@ import { Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { handlerBundling } from "../bundling.ts";
@@ -79,6 +80,14 @@ export class ReceiverFunction extends NodejsFunction {
   /** sqs:SendMessage on this queue, and nothing else on it. */
   allowSendingTo(queue: IQueue): void {
     this.addToRolePolicy(new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }));
+  }
+
+  /**
+   * sns:Publish on this topic, and nothing else on it. No KMS grant: the topic's key is the AWS managed
+   * one, whose key policy lets the account's principals use it through SNS.
+   */
+  allowPublishingTo(topic: ITopic): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: [topic.topicArn] }));
   }
 
   /**

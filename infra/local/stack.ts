@@ -3,8 +3,11 @@
  * queues and tables made from the topology, the API Gateway front and the SQS event source
  * mappings, all running the very handler modules that Lambda runs.
  */
-import { resolve } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { listSetting } from "../../functions/config/settings.ts";
 import { type RunningSimulator, type SimulatorOptions, startToBeTextSimulator } from "../simulator/simulator.ts";
@@ -25,10 +28,13 @@ import {
   settingNames,
   statusCallbackUrlSetting,
   type TableId,
+  type TopicId,
   tables,
+  topics,
   urlSecretSettings,
 } from "../topology.ts";
 import { connectExistingDynamoDb, type DynamoDbAccess, dynamoDbClient } from "./dynamodb-access.ts";
+import { createTopics, type RunningEventsLog, startEventsLog } from "./events-log.ts";
 import { type HttpHandler, type RunningHttpFront, startHttpFront } from "./http-front.ts";
 import { invokeWithTimeout, type LambdaHandler } from "./invoke.ts";
 import { type CreatedQueue, createQueues, prepareTables, type QueueOverrides } from "./resources.ts";
@@ -82,6 +88,11 @@ export interface LocalStackOptions {
   simulator?: false | Omit<SimulatorOptions, "credentials">;
   /** How often the scheduled functions run (default: each schedule's `everyMinutes`); 0: only on `runSchedule`. */
   scheduleIntervalMs?: number;
+  /**
+   * Where the events published are logged (events-log.ts): default `<dataDir>/events.jsonl`, or, in
+   * memory, a file in a temporary folder removed on stop.
+   */
+  eventsLog?: string;
 }
 
 export interface LocalStack {
@@ -107,6 +118,10 @@ export interface LocalStack {
   sendApiUrl: string;
   /** The user settings (README "Configuration") its functions started with: `npm run replay` decides with them. */
   settings: Record<string, string>;
+  /** The topics' ARNs on fauxqs's SNS (the functions publish there). */
+  topicArns: Record<TopicId, string>;
+  /** The events log: every event published, one JSON document a line (`npm run events`). */
+  eventsLog: string;
   /** Runs a scheduled function now, as its schedule would (the result sweep). */
   runSchedule(id: ScheduleId): Promise<unknown>;
   /** Resolves when every poller has nothing in flight. */
@@ -134,6 +149,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const timers: NodeJS.Timeout[] = [];
   let simulator: RunningSimulator | undefined;
   let front: RunningHttpFront | undefined;
+  let eventsLog: RunningEventsLog | undefined;
+  let temporaryDir: string | undefined;
   let stopped: Promise<void> | undefined;
   // In this order, so that each step still has what it needs: requests in progress send to SQS,
   // batches in progress write to DynamoDB. Once only: a second Ctrl-C or stop() waits for the first.
@@ -143,7 +160,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await front?.close();
       await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
       await simulator?.stop();
+      // After the functions: what they published in their last batches is logged too.
+      await eventsLog?.idle().catch(() => undefined);
+      await eventsLog?.stop();
       for (const service of started.splice(0).reverse()) await service.stop();
+      if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
     })();
     return stopped;
   };
@@ -198,6 +219,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }).finally(() => dynamo.destroy());
     const sqs = new SQSClient({ endpoint: sqsService.endpoint, region: localRegion, credentials: localCredentials });
     const createdQueues = await createQueues(sqs, sqsService.endpoint, options.queueOverrides ?? {});
+    // fauxqs serves SNS on the same endpoint: the topics, and the events log's subscription, before any function runs.
+    const sns = new SNSClient({ endpoint: sqsService.endpoint, region: localRegion, credentials: localCredentials });
+    const topicArns = await createTopics(sns);
+    if (!options.eventsLog && !options.dataDir) temporaryDir = await mkdtemp(join(tmpdir(), "tobetext-events-"));
+    const eventsLogPath = resolve(options.eventsLog ?? join(options.dataDir ?? temporaryDir ?? "", "events.jsonl"));
+    eventsLog = await startEventsLog({ sns, sqs, topicArn: topicArns.events, path: eventsLogPath });
 
     // The sender's ToBeText: the simulator, unless the user named one (TOBETEXT_API_URL) or asked for none.
     const configuredApiUrl = options.settings?.[settingNames.sendApiUrl] ?? process.env[settingNames.sendApiUrl];
@@ -221,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...awsEnvironment,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbAccess.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
+      AWS_ENDPOINT_URL_SNS: sqsService.endpoint,
       ...Object.fromEntries(Object.entries(settingDefaults).filter(([name]) => process.env[name] === undefined)),
       ...options.settings,
       [settingNames.sendApiUrl]: sendApiUrl,
@@ -232,6 +260,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...Object.fromEntries(
         Object.entries(queues).map(([id, queue]) => [queue.urlSetting, createdQueues[id as QueueId].url]),
       ),
+      ...Object.fromEntries(Object.entries(topics).map(([id, topic]) => [topic.arnSetting, topicArns[id as TopicId]])),
     });
 
     // As on API Gateway: the bare path too, so the handler answers and counts a request without the secret.
@@ -312,12 +341,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       simulator,
       sendApiUrl,
       settings: Object.fromEntries(Object.values(settingNames).map((name) => [name, process.env[name] ?? ""])),
+      topicArns,
+      eventsLog: eventsLogPath,
       runSchedule: (id) => scheduled[id](),
       idle: async () => {
         await Promise.all(pollers.map((poller) => poller.idle()));
+        await eventsLog?.idle();
       },
       stopSqs: async () => {
         await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+        await eventsLog?.stop();
+        eventsLog = undefined;
         await sqsService.stop();
         started.splice(started.indexOf(sqsService), 1);
       },
@@ -344,6 +378,7 @@ export function localStackState(stack: LocalStack): LocalStackState {
     sendApiUrl: stack.sendApiUrl,
     settings: stack.settings,
     ...(stack.simulator ? { simulatorUrl: stack.simulator.url } : {}),
+    eventsLog: stack.eventsLog,
     pid: process.pid,
   };
 }

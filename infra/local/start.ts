@@ -107,6 +107,7 @@ const lines = [
     : `  sending to ${stack.sendApiUrl} (${settingNames.sendApiUrl})`,
   `  URL secret: the last path segment (${urlSecretSettings.secrets}; kept in .local/url-secret unless set)`,
   "See the records:  npm run records   (or: npm run records -- --json;  sent SMS: npm run records -- --sent)",
+  `See the events published (SNS topic ${stack.topicArns.events}):  npm run events   (or: npm run events -- --json;  as they come: --follow)`,
   'Send one:  npm run send -- --to 010-1234-5678 --text "안녕하세요"      Check it all:  npm run simulate',
   `Try it:  curl -X POST ${stack.urls.inboundSms} -d 'RecvNum=01012341234' -d 'SendNum=01056785678' -d 'Body=TEST 안녕하세요'`,
   "Ctrl-C stops everything.",

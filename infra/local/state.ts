@@ -32,6 +32,8 @@ export interface LocalStackState {
   settings?: Record<string, string>;
   /** The ToBeText simulator `npm start` runs, for `npm run simulate`. */
   simulatorUrl?: string;
+  /** The events log, for `npm run events` (absent: a stack of an earlier version, which published none). */
+  eventsLog?: string;
   pid: number;
 }
 

@@ -24,6 +24,7 @@ import {
   sendCredentialSettings,
   statusCallbackUrlSetting,
   tables,
+  topics,
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
@@ -40,6 +41,7 @@ const env: NodeJS.ProcessEnv = {
   [urlSecretSettings.secrets]: "bench-secret-0123456789",
   ...Object.fromEntries(Object.values(queues).map((queue) => [queue.urlSetting, "https://sqs.example/1/q"])),
   ...Object.fromEntries(Object.values(tables).map((table) => [table.nameSetting, "table"])),
+  ...Object.fromEntries(Object.values(topics).map((topic) => [topic.arnSetting, "arn:aws:sns:ap-northeast-2:1:t"])),
   [floorQueueSetting]: "https://sqs.example/1/q",
   [floorTableSetting]: "table",
   // The sender's own (read at its cold start).

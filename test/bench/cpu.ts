@@ -15,8 +15,10 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildEvent } from "../../infra/local/api-gateway-event.ts";
+import { createTopics } from "../../infra/local/events-log.ts";
 import type { HttpHandler } from "../../infra/local/http-front.ts";
 import { createQueues, prepareTables } from "../../infra/local/resources.ts";
 import type { SqsHandler } from "../../infra/local/sqs-poller.ts";
@@ -29,7 +31,9 @@ import {
   secretPathParameter,
   settingDefaults,
   type TableId,
+  type TopicId,
   tables,
+  topics,
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
@@ -67,6 +71,10 @@ try {
   }).finally(() => tableClient.destroy());
   const sqs = new SQSClient({ endpoint: endpoints.sqs, region: localRegion, credentials: localCredentials });
   const createdQueues = await createQueues(sqs, endpoints.sqs, {});
+  // fauxqs serves SNS too: the topics the processors publish to (each new SMS costs one Publish, as on AWS).
+  const topicArns = await createTopics(
+    new SNSClient({ endpoint: endpoints.sqs, region: localRegion, credentials: localCredentials }),
+  );
   const { QueueUrl: floorQueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "bench-floor" }));
   const dynamo = new DynamoDBClient({
     endpoint: endpoints.dynamoDb,
@@ -90,6 +98,8 @@ try {
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_SNS: endpoints.sqs,
+    ...Object.fromEntries(Object.entries(topics).map(([id, topic]) => [topic.arnSetting, topicArns[id as TopicId]])),
     ...Object.fromEntries(Object.entries(settingDefaults).filter(([name]) => process.env[name] === undefined)),
     TOBETEXT_PREFIXES: "TOBE",
     TOBETEXT_NUMBERS: "",

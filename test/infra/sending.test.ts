@@ -240,7 +240,7 @@ describe("DynamoDB access, exactly the calls each function's code makes", () => 
     });
   });
 
-  it("the sender may otherwise write its logs, consume the outbox and read its two secrets; the sweep only logs", () => {
+  it("the sender may otherwise write its logs, consume the outbox, read its two secrets and publish events; the sweep logs and publishes", () => {
     expect(accessByResource(sender(), "sqs")).toEqual({
       [resolved(stack.outbox.queue.queue.queueArn)]: [
         "sqs:ChangeMessageVisibility",
@@ -261,8 +261,9 @@ describe("DynamoDB access, exactly the calls each function's code makes", () => 
       new Set(
         roleStatements(fn).flatMap((statement) => asList(statement.Action).map((action) => action.split(":")[0])),
       );
-    expect(services(sender())).toEqual(new Set(["logs", "dynamodb", "sqs", "secretsmanager"]));
-    expect(services(resultSweep())).toEqual(new Set(["logs", "dynamodb"]));
+    // sns: each publishes sent.status-changed (test/infra/events.test.ts).
+    expect(services(sender())).toEqual(new Set(["logs", "dynamodb", "sqs", "secretsmanager", "sns"]));
+    expect(services(resultSweep())).toEqual(new Set(["logs", "dynamodb", "sns"]));
   });
 
   it("fails the synth for a declaration naming an index its table lacks, or a table the function does not use", () => {

@@ -83,6 +83,7 @@ describe("readUserSettings", () => {
       },
       optOutConfirmation: undefined,
       optInConfirmation: undefined,
+      autoReplies: { replies: new Map(), ownNumbers: [] },
     });
   });
 

@@ -199,6 +199,75 @@ describe("recordInboundArrival", () => {
     for (const until of kept) expect(until.getTime()).toBeGreaterThan(longestLife + windowMs);
   });
 
+  describe("opened: the arrival that made the record, counted now or on an earlier delivery", () => {
+    it("is the new SMS's first arrival, and its redelivery; never a retry or a retry's redelivery", async () => {
+      const { ports } = memoryPorts();
+      const results = [];
+      for (const [id, offset] of [
+        ["d1", 0],
+        ["d2", 30_000],
+        ["d1", 0],
+        ["d3", 40_000],
+        ["d2", 30_000],
+      ] as const) {
+        results.push(await recordInboundArrival(arrival(id, offset), ports, windowMs));
+      }
+      expect(results.map(({ counted, opened }) => ({ counted, opened }))).toEqual([
+        { counted: true, opened: true },
+        { counted: true, opened: false },
+        { counted: false, opened: true },
+        { counted: true, opened: false },
+        { counted: false, opened: false },
+      ]);
+    });
+
+    it("stays with the arrival processed first when an earlier retry moves the first arrival back", async () => {
+      const { ports, messages } = memoryPorts();
+      const processedFirst = await recordInboundArrival(arrival("d2", 5_000), ports, windowMs);
+      const earlier = await recordInboundArrival(arrival("d1", 1_000), ports, windowMs);
+      expect(messages.get(firstId)?.firstArrivalAt).toBe(at(1_000));
+      expect([processedFirst.opened, earlier.opened]).toEqual([true, false]);
+      // Their redeliveries (from the refusal's record) agree: exactly one opener.
+      const again = [
+        await recordInboundArrival(arrival("d2", 5_000), ports, windowMs),
+        await recordInboundArrival(arrival("d1", 1_000), ports, windowMs),
+      ];
+      expect(again.map(({ counted, opened }) => ({ counted, opened }))).toEqual([
+        { counted: false, opened: true },
+        { counted: false, opened: false },
+      ]);
+    });
+
+    it("is the repeat that opens a later window (a new SMS), and not an arrival that starts a continuation", async () => {
+      const { ports } = memoryPorts();
+      await recordInboundArrival(arrival("d1", 0), ports, windowMs);
+      const repeat = await recordInboundArrival(arrival("r1", 3 * windowMs), ports, windowMs);
+      expect(repeat).toMatchObject({ messageId: "r1", counted: true, opened: true });
+      expect((await recordInboundArrival(arrival("r1", 3 * windowMs), ports, windowMs)).opened).toBe(true);
+
+      const flood = memoryPorts();
+      const results = [];
+      for (let index = 0; index <= maxArrivalsPerRecord; index++) {
+        results.push(await recordInboundArrival(arrival(`f${index}`, index), flood.ports, windowMs));
+      }
+      const continuation = results.at(-1);
+      expect(continuation).toMatchObject({ messageId: `f${maxArrivalsPerRecord}`, counted: true, opened: false });
+      expect(results.filter((result) => result.opened)).toHaveLength(1);
+      const redelivered = await recordInboundArrival(
+        arrival(`f${maxArrivalsPerRecord}`, maxArrivalsPerRecord),
+        flood.ports,
+        windowMs,
+      );
+      expect(redelivered).toMatchObject({ counted: false, opened: false });
+    });
+
+    it("does not depend on DEDUPE_WINDOW_SECONDS staying the same between a delivery and its redelivery", async () => {
+      const { ports } = memoryPorts();
+      await recordInboundArrival(arrival("d1", 0), ports, windowMs);
+      expect((await recordInboundArrival(arrival("d1", 0), ports, 2 * windowMs)).opened).toBe(true);
+    });
+  });
+
   it("counts 20 identical arrivals processed at once exactly once each", async () => {
     const { ports, messages } = memoryPorts();
     const offsets = Array.from({ length: 20 }, (_, index) => (index * 7) % 20);

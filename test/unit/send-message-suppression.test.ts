@@ -19,8 +19,9 @@ function fakes(suppressed: Record<string, boolean>) {
     },
     async recordOutcome(ckey, _attempt, outcome) {
       const record = records.get(ckey);
-      if (record) records.set(ckey, { ...record, sendOutcome: outcome.sendOutcome, status: outcome.sendOutcome });
-      return true;
+      if (!record) return undefined;
+      records.set(ckey, { ...record, sendOutcome: outcome.sendOutcome, status: outcome.sendOutcome });
+      return outcome.sendOutcome;
     },
     release: async () => {},
     async post(fields) {
@@ -42,6 +43,7 @@ function fakes(suppressed: Record<string, boolean>) {
     findSent: async (ckey) => records.get(ckey),
     applyReport: async () => ({ applied: false }) as never,
     markReportJoined: async () => {},
+    events: { publish: async () => {} },
   };
   return { ports, records, posted, reads };
 }
