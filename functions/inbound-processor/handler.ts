@@ -68,7 +68,7 @@ export const handler = envelopeProcessor(
         messageId: recorded.messageId,
         deliveryCount: recorded.deliveryCount,
         counted: recorded.counted,
-        ...(recorded.opened ? { opened: true } : {}),
+        // Only for a new SMS (the arrival that opened its record): what became of its auto-reply.
         ...(reply === undefined ? {} : { reply }),
         ...(arrival.sms.flags.length > 0 ? { flags: arrival.sms.flags } : {}),
         // "out changed", "in superseded", …: short, the line stays within its 400 bytes.
