@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { ContentionError } from "../use-cases/contention.ts";
 
 /**
@@ -56,16 +62,22 @@ export async function updateItem<T extends object>(
 }
 
 /** Writes an item only if none has its key; true when written, false when one was there. */
-export async function putIfAbsent(tableName: string, item: Record<string, unknown>, keyName: string): Promise<boolean> {
+export function putIfAbsent(tableName: string, item: Record<string, unknown>, keyName: string): Promise<boolean> {
+  return conditionalWrite(
+    new PutCommand({
+      TableName: tableName,
+      Item: item,
+      ConditionExpression: "attribute_not_exists(#key)",
+      ExpressionAttributeNames: { "#key": keyName },
+    }),
+  );
+}
+
+/** Sends a conditional write: true when it was made, false when its condition refused it. */
+export async function conditionalWrite(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
   try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: item,
-        ConditionExpression: "attribute_not_exists(#key)",
-        ExpressionAttributeNames: { "#key": keyName },
-      }),
-    );
+    // One client sends them all; the union only keeps its overloads apart.
+    await documentClient.send(command as PutCommand);
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

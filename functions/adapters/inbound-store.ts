@@ -4,7 +4,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { InboundMessageRecord } from "../domain/inbound-message.ts";
 import type { ArrivalCount, InboundMessagePorts } from "../use-cases/record-inbound-arrival.ts";
 import { epochSeconds } from "./arrival-markers.ts";
-import { documentClient } from "./dynamodb.ts";
+import { conditionalWrite, documentClient } from "./dynamodb.ts";
 
 export interface InboundTables {
   inboundMessages: string;
@@ -46,21 +46,15 @@ export function inboundMessageStore(tables: InboundTables): InboundMessagePorts 
       return { windows: Item?.windows ?? [], version: typeof Item?.version === "number" ? Item.version : 0 };
     },
     async writeWindows(fingerprint, next, expectedVersion, keepUntil) {
-      try {
-        await documentClient.send(
-          new PutCommand({
-            TableName: tables.dedupe,
-            Item: { key: windowsKey(fingerprint), ...next, expiresAtEpoch: epochSeconds(keepUntil) },
-            ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(#key)" : "#version = :expected",
-            ExpressionAttributeNames: expectedVersion === 0 ? { "#key": "key" } : { "#version": "version" },
-            ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+      return conditionalWrite(
+        new PutCommand({
+          TableName: tables.dedupe,
+          Item: { key: windowsKey(fingerprint), ...next, expiresAtEpoch: epochSeconds(keepUntil) },
+          ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(#key)" : "#version = :expected",
+          ExpressionAttributeNames: expectedVersion === 0 ? { "#key": "key" } : { "#version": "version" },
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
+        }),
+      );
     },
   };
 }

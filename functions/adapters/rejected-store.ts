@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { RejectedRequest } from "../domain/envelope.ts";
 import type { ReplayOutcome } from "../domain/rejection-replay.ts";
-import { documentClient, putIfAbsent } from "./dynamodb.ts";
+import { conditionalWrite, putIfAbsent } from "./dynamodb.ts";
 
 /** Keeps a rejected request; a redelivered copy finds it there and changes nothing. */
 export async function keepRejectedRequest(tableName: string, rejected: RejectedRequest): Promise<void> {
@@ -39,11 +38,5 @@ export function replayMark(
 
 /** Marks a replayed rejection (see replayMark); false when there is no such rejection. */
 export async function markReplay(tableName: string, rejectionId: string, replay: ReplayOutcome): Promise<boolean> {
-  try {
-    await documentClient.send(new UpdateCommand(replayMark(tableName, rejectionId, replay)));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return conditionalWrite(new UpdateCommand(replayMark(tableName, rejectionId, replay)));
 }

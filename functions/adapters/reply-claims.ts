@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ReplyClaim } from "../use-cases/follow-new-sms.ts";
 import { epochSeconds } from "./arrival-markers.ts";
-import { documentClient } from "./dynamodb.ts";
+import { conditionalWrite } from "./dynamodb.ts";
 
 /**
  * A sender's auto-reply for a prefix as one item in the dedupe table, `reply#<sender>#<prefix>`: the
@@ -13,25 +12,19 @@ import { documentClient } from "./dynamodb.ts";
 export function replyClaims(dedupeTable: string) {
   return async (claim: ReplyClaim): Promise<boolean> => {
     const periodStart = new Date(claim.at.getTime() - claim.periodMs).toISOString();
-    try {
-      await documentClient.send(
-        new PutCommand({
-          TableName: dedupeTable,
-          Item: {
-            key: `reply#${claim.sender}#${claim.prefix}`,
-            messageId: claim.messageId,
-            repliedAt: claim.at.toISOString(),
-            expiresAtEpoch: epochSeconds(new Date(claim.at.getTime() + claim.periodMs + 86_400_000)),
-          },
-          ConditionExpression: "attribute_not_exists(#key) OR repliedAt <= :periodStart OR messageId = :messageId",
-          ExpressionAttributeNames: { "#key": "key" },
-          ExpressionAttributeValues: { ":periodStart": periodStart, ":messageId": claim.messageId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return conditionalWrite(
+      new PutCommand({
+        TableName: dedupeTable,
+        Item: {
+          key: `reply#${claim.sender}#${claim.prefix}`,
+          messageId: claim.messageId,
+          repliedAt: claim.at.toISOString(),
+          expiresAtEpoch: epochSeconds(new Date(claim.at.getTime() + claim.periodMs + 86_400_000)),
+        },
+        ConditionExpression: "attribute_not_exists(#key) OR repliedAt <= :periodStart OR messageId = :messageId",
+        ExpressionAttributeNames: { "#key": "key" },
+        ExpressionAttributeValues: { ":periodStart": periodStart, ":messageId": claim.messageId },
+      }),
+    );
   };
 }

@@ -5,19 +5,10 @@ import { sentMessageIndexes } from "../contract.ts";
 import { awaitingResult, type SentMessage, type SentStatus } from "../domain/sent-message.ts";
 import type { RecordedOutcome } from "../use-cases/send-message.ts";
 import type { Applied, ReportUpdate, SentMessageLookup } from "../use-cases/settle-sent-message.ts";
-import { documentClient } from "./dynamodb.ts";
+import { conditionalWrite as conditional, documentClient } from "./dynamodb.ts";
 
 /** DynamoDB behind sending, joining and the sweep: one item per CKey in the sent-messages table. */
 export function sentMessageStore(tableName: string) {
-  const conditional = async (command: UpdateCommand | DeleteCommand): Promise<boolean> => {
-    try {
-      await documentClient.send(command as UpdateCommand);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  };
   const findSent = async (ckey: string): Promise<SentMessage | undefined> => {
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: tableName, Key: { ckey }, ConsistentRead: true }),

@@ -1,5 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { sendLimits } from "../contract.ts";
+import { definedOnly } from "../domain/delivery-report.ts";
 import type { ToBeTextAnswer } from "../domain/sent-message.ts";
 import type { DeliveryAttempt } from "../use-cases/send-message.ts";
 
@@ -59,14 +60,12 @@ export function readAnswer(httpStatus: number, body: string): ToBeTextAnswer {
   return {
     httpStatus,
     body,
-    result: {
-      ...definedOnly({
-        status: text("Status"),
-        msgId: text("MsgId"),
-        errorCode: text("ErrorCode"),
-        errorMsg: text("ErrorMsg"),
-      }),
-    },
+    result: definedOnly({
+      status: text("Status"),
+      msgId: text("MsgId"),
+      errorCode: text("ErrorCode"),
+      errorMsg: text("ErrorMsg"),
+    }),
   };
 }
 
@@ -89,7 +88,3 @@ function errorCode(error: unknown): string | undefined {
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
-}

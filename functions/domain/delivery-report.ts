@@ -190,7 +190,8 @@ function identityOf(current: DeliveryReport | undefined, callback: StatusCallbac
     : { ...incoming, ...kept };
 }
 
-function definedOnly<T extends object>(values: T): Partial<T> {
+/** The entries whose value is defined: optional fields stay absent rather than `undefined`. */
+export function definedOnly<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 

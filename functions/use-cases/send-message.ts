@@ -40,8 +40,8 @@ export interface SendPorts extends SentMessageJoinPorts {
   credentials(): Promise<{ cid: string; token: string }>;
   /** This stack's status-callback URL, its secret included. */
   callbackUrl(): Promise<string>;
-  /** The delivery record of a MsgId or CKey, if callbacks came for it. */
-  findReport(ids: { msgId?: string; ckey: string }): Promise<DeliveryReport | undefined>;
+  /** The delivery record keyed by a MsgId, if callbacks naming it came. */
+  findReportByMsgId(msgId: string): Promise<DeliveryReport | undefined>;
   /** The suppression state of an E.164 number, if it ever sent an opt-out or opt-in keyword. */
   findSuppression(number: string): Promise<Pick<Suppression, "suppressed" | "since"> | undefined>;
 }
@@ -136,11 +136,12 @@ export async function sendMessage(
   const status = await ports.recordOutcome(command.ckey, attempt, recorded);
   // Only when the outcome became the status: a callback that came first keeps its result, announced already.
   if (status === outcome.sendOutcome) await publishStatus(ports.events, withOutcome(reserved, recorded));
-  // A callback may have come first (ToBeText reports on its own schedule): join it now.
+  // A callback may have come first (ToBeText reports on its own schedule): join it now. Only one naming
+  // no CKey can have missed this message (a CKey finds its reservation), so one read by MsgId does.
   const report =
-    outcome.sendOutcome === "refused"
+    outcome.sendOutcome === "refused" || outcome.msgId === undefined
       ? undefined
-      : await ports.findReport({ msgId: outcome.msgId, ckey: command.ckey });
+      : await ports.findReportByMsgId(outcome.msgId);
   const joined = report ? await settleFromReport(command.ckey, report, ports) : undefined;
   return { kind: "sent", outcome, ckey: command.ckey, joined: joined !== undefined };
 }

@@ -3,14 +3,15 @@
  * functions that publish allowed `sns:Publish` on it; the inbound processor's auto-replies go to the
  * outbox, its only queue to send to. Written out, not derived from the topology: what a reviewer agreed.
  */
-import { readFileSync, rmSync } from "node:fs";
-import type { App } from "aws-cdk-lib";
+
+import { rmSync } from "node:fs";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsTopicSetting, queueUrlSettings } from "../../functions/contract.ts";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
+import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
 
 interface Statement {
   Sid?: string;
@@ -21,19 +22,16 @@ interface Statement {
   Condition?: unknown;
 }
 
-let app: App;
+let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
 beforeAll(() => {
-  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  ({ app, stack } = createReceiverApp({ context: { ...context, "aws:cdk:bundling-stacks": [], stage: "events" } }));
-  template = Template.fromStack(stack);
+  synthesized = synthWithoutBundling({ stage: "events" });
+  ({ stack, template } = synthesized);
 });
 
-afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+afterAll(() => synthesized.remove());
 
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

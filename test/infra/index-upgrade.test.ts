@@ -4,15 +4,15 @@
  * each of which CloudFormation accepts: at most one index created or deleted per table, none changed in
  * place (DynamoDB cannot change an index's projection). Apps are synthesized without bundling.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CfnElement } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { createReceiverApp } from "../../infra/app.ts";
 import { formerIndex, indexUpgradeStepSetting, indexUpgradeSteps } from "../../infra/index-upgrade.ts";
 import { type TableDefinition, type TableId, tables } from "../../infra/topology.ts";
+import { synthWithoutBundling } from "./synth.ts";
 
 interface GlobalSecondaryIndex {
   IndexName: string;
@@ -21,17 +21,12 @@ interface GlobalSecondaryIndex {
 }
 
 const tableEntries = Object.entries(tables) as [TableId, TableDefinition][];
-const cdkJsonContext = (
-  JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Record<string, unknown> }
-).context;
 
 /** Each table's indexes, as the template of an app with this context has them. */
 function synthesizedIndexes(context: Record<string, unknown> = {}): Record<TableId, GlobalSecondaryIndex[]> {
-  const { app, stack } = createReceiverApp({
-    context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [], ...context },
-  });
+  const { stack, template, remove } = synthWithoutBundling(context);
   try {
-    const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    const resources = template.toJSON().Resources as Record<
       string,
       { Properties: { GlobalSecondaryIndexes?: GlobalSecondaryIndex[] } }
     >;
@@ -42,7 +37,7 @@ function synthesizedIndexes(context: Record<string, unknown> = {}): Record<Table
       }),
     ) as Record<TableId, GlobalSecondaryIndex[]>;
   } finally {
-    rmSync(app.outdir, { recursive: true, force: true });
+    remove();
   }
 }
 

@@ -2,41 +2,33 @@
  * What `npm run replay -- --outputs` reads from a deployed stack: the inbound queue's URL, and the settings
  * acceptance ran with, the very values the same synth gives the functions (nothing else of the settings).
  */
-import { readFileSync, rmSync } from "node:fs";
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createReceiverApp } from "../../infra/app.ts";
 import { outputKeys } from "../../infra/outputs.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
 import { deployedReplayTarget, ReplayInputError } from "../../infra/tools/replay.ts";
 import { settingNames } from "../../infra/topology.ts";
+import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
 
-let app: App;
+let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
 beforeAll(() => {
-  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  ({ app, stack } = createReceiverApp({
-    context: {
-      ...context,
-      "aws:cdk:bundling-stacks": [],
-      stage: "replay",
-      [settingNames.receivingNumbers]: "010-1234-1234,010-9999-8888",
-      [settingNames.prefixes]: "TEST,SHOP",
-      [settingNames.allowedSources]: "203.0.113.0/24",
-    },
-  }));
-  template = Template.fromStack(stack);
+  synthesized = synthWithoutBundling({
+    stage: "replay",
+    [settingNames.receivingNumbers]: "010-1234-1234,010-9999-8888",
+    [settingNames.prefixes]: "TEST,SHOP",
+    [settingNames.allowedSources]: "203.0.113.0/24",
+  });
+  ({ stack, template } = synthesized);
 });
 
-afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+afterAll(() => synthesized.remove());
 
 describe("the outputs npm run replay reads", () => {
   it("AcceptanceSettings: the numbers and prefixes the functions get, and no other setting", () => {

@@ -1,17 +1,8 @@
-/**
- * Sending on AWS: the outbox (its queue, its dead letters, the SendSmsPolicy customers attach), the sender
- * that consumes it, the result sweep on its schedule, the ToBeText credentials secret and the expired-share
- * alarm, with exactly the IAM each has. The lists here are written out, not derived from the topology: they
- * are what a reviewer agreed each function may do. The app is synthesized as `cdk synth` builds it, without
- * bundling (no template property read here depends on it).
- */
-import { readFileSync, rmSync } from "node:fs";
-import type { App, CfnElement } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import type { CfnElement } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendCredentialSettings, statusCallbackUrlSetting } from "../../functions/contract.ts";
-import { createReceiverApp } from "../../infra/app.ts";
 import { type FunctionResources, functionAccess } from "../../infra/constructs/function-access.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import { assertTaskFitsSchedule } from "../../infra/constructs/scheduled-task.ts";
@@ -29,6 +20,7 @@ import {
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, lineLabels } from "./dashboard.ts";
+import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
 
 interface Statement {
   Sid?: string;
@@ -43,19 +35,16 @@ interface Resource {
   Properties: Record<string, unknown>;
 }
 
-let app: App;
+let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
 beforeAll(() => {
-  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  ({ app, stack } = createReceiverApp({ context: { ...context, "aws:cdk:bundling-stacks": [], stage: "sending" } }));
-  template = Template.fromStack(stack);
+  synthesized = synthWithoutBundling({ stage: "sending" });
+  ({ stack, template } = synthesized);
 });
 
-afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+afterAll(() => synthesized.remove());
 
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

@@ -3,6 +3,7 @@
  * properties that keep the system safe to run. The app is built once, as `cdk synth` builds it
  * (cdk.json's feature flags, cdk-nag registered), and its Lambdas are really bundled by esbuild.
  */
+
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -48,6 +49,7 @@ import {
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
+import { cdkJsonContext, synthWithoutBundling } from "./synth.ts";
 
 /** A resource as the template has it; each test names the properties it reads. */
 interface Resource<Properties = Record<string, unknown>> {
@@ -92,21 +94,16 @@ let app: App;
 let stack: ReceiverStack;
 let template: Template;
 
-/** cdk.json's context: its feature flags, as `cdk synth` passes them. */
-const cdkJsonContext = (
-  JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Record<string, unknown> }
-).context;
-
 /**
  * Another app with these context values, synthesized without bundling (which changes no template
  * property these checks read), then removed.
  */
 function withApp(context: Record<string, unknown>, check: (other: ReceiverStack, template: Template) => void): void {
-  const other = createReceiverApp({ context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [], ...context } });
+  const other = synthWithoutBundling(context);
   try {
-    check(other.stack, Template.fromStack(other.stack));
+    check(other.stack, other.template);
   } finally {
-    rmSync(other.app.outdir, { recursive: true, force: true });
+    other.remove();
   }
 }
 

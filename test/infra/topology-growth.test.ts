@@ -1,16 +1,8 @@
-/**
- * A route, a consumer and a schedule added to the topology, and nothing else changed: the stack gives
- * them everything the existing ones have. The topology here is the real one plus a made-up fax route,
- * its queue, its processor and a nightly fax sweep; the app is synthesized without bundling (no handler
- * is read).
- */
-import { readFileSync, rmSync } from "node:fs";
-import type { App, CfnElement } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import type { CfnElement } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import { outputKeys } from "../../infra/outputs.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
@@ -28,6 +20,7 @@ import {
   schedules,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
+import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
 
 vi.mock("../../infra/topology.ts", async (importOriginal) => {
   const topology = await importOriginal<typeof import("../../infra/topology.ts")>();
@@ -77,19 +70,16 @@ const faxes = (queues as Record<string, QueueDefinition>).faxes as QueueDefiniti
 const faxProcessor = (consumers as Record<string, ConsumerDefinition>)[faxProcessorId] as ConsumerDefinition;
 const faxSweepId = "faxSweep" as ScheduleId;
 
-let app: App;
+let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
 beforeAll(() => {
-  const { context } = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  ({ app, stack } = createReceiverApp({ context: { ...context, "aws:cdk:bundling-stacks": [], stage: "grown" } }));
-  template = Template.fromStack(stack);
+  synthesized = synthWithoutBundling({ stage: "grown" });
+  ({ stack, template } = synthesized);
 });
 
-afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+afterAll(() => synthesized.remove());
 
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -215,7 +205,7 @@ describe("a consumer added to the topology", () => {
   });
 
   it("leaves the app free of cdk-nag findings", () => {
-    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(synthesized.app).violations).toEqual([]);
   });
 });
 

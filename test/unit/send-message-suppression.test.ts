@@ -34,7 +34,7 @@ function fakes(suppressed: Record<string, boolean>) {
     },
     credentials: async () => ({ cid: "c", token: "t" }),
     callbackUrl: async () => "https://example/status-callback/secret",
-    findReport: async () => undefined,
+    findReportByMsgId: async () => undefined,
     async findSuppression(number) {
       reads.push(number);
       const state = suppressed[number];
