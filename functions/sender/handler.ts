@@ -1,8 +1,4 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
 import { deliveryReportLinks } from "../adapters/delivery-report-store.ts";
 import { snsEventPublisher } from "../adapters/event-publisher.ts";
 import { sentMessageStore } from "../adapters/sent-message-store.ts";
@@ -15,6 +11,7 @@ import { readSenderConfig } from "../config/sender.ts";
 import { logLevel } from "../config/settings.ts";
 import { metrics as metricNames } from "../contract.ts";
 import { clip, functionMetrics, logger, useLogLevel } from "../observability.ts";
+import { sqsBatchHandler } from "../sqs/batch-handler.ts";
 import { type SendResult, sendMessage } from "../use-cases/send-message.ts";
 
 const config = readSenderConfig();
@@ -36,18 +33,8 @@ const ports = {
 };
 
 async function processRecord(record: SQSRecord): Promise<void> {
-  try {
-    const result = await sendMessage({ body: record.body, requestId: record.messageId }, ports, config.settings);
-    report(result, record);
-  } catch (error) {
-    metrics.count(metricNames.names.recordsFailed);
-    logger.error("send request failed; it will be retried, then dead-lettered", {
-      messageId: record.messageId,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
-      error,
-    });
-    throw error;
-  }
+  const result = await sendMessage({ body: record.body, requestId: record.messageId }, ports, config.settings);
+  report(result, record);
 }
 
 /** One line per request, with what tells it apart and never a number or the text. */
@@ -93,14 +80,9 @@ function report(result: SendResult, record: SQSRecord): void {
   }
 }
 
-const processor = new BatchProcessor(EventType.SQS);
-
 /**
  * Sends each request of the outbox through ToBeText, at most once per CKey. A batch is one
  * invocation's requests in flight at once (the outbox's batch size), so ToBeText sees at most
  * batch size × the event source's maximum concurrency requests at a time.
  */
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics.emf))
-  .handler((event, context) => processPartialResponse(event, processRecord, processor, { context }));
+export const handler = sqsBatchHandler(metrics, processRecord, "send request");

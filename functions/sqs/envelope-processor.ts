@@ -1,13 +1,8 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { keepRejectedRequest } from "../adapters/rejected-store.ts";
 import type { ProcessorSettings } from "../config/processor.ts";
-import { metrics as metricNames } from "../contract.ts";
 import { type Envelope, type EnvelopeKind, MalformedEnvelopeError, parseEnvelope } from "../domain/envelope.ts";
 import { type FunctionMetrics, logger, useLogLevel } from "../observability.ts";
+import { sqsBatchHandler } from "./batch-handler.ts";
 
 type EnvelopeOf<K extends EnvelopeKind> = Extract<Envelope, { kind: K }>;
 export type EnvelopeHandlers<K extends EnvelopeKind> = { [Kind in K]: (envelope: EnvelopeOf<Kind>) => Promise<void> };
@@ -32,7 +27,6 @@ export function envelopeProcessor<K extends Exclude<EnvelopeKind, "rejected-requ
   handlers: EnvelopeHandlers<K>,
 ) {
   useLogLevel(options.settings.logLevel);
-  const processor = new BatchProcessor(EventType.SQS);
 
   async function processEnvelope(envelope: Envelope): Promise<void> {
     if (envelope.kind === "rejected-request") {
@@ -48,22 +42,5 @@ export function envelopeProcessor<K extends Exclude<EnvelopeKind, "rejected-requ
     await handle(envelope);
   }
 
-  async function processRecord(record: SQSRecord): Promise<void> {
-    try {
-      await processEnvelope(parseEnvelope(record.body));
-    } catch (error) {
-      options.metrics.count(metricNames.names.recordsFailed);
-      logger.error("record failed; it will be retried, then dead-lettered", {
-        messageId: record.messageId,
-        receiveCount: Number(record.attributes.ApproximateReceiveCount),
-        error,
-      });
-      throw error;
-    }
-  }
-
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(options.metrics.emf))
-    .handler((event, context) => processPartialResponse(event, processRecord, processor, { context }));
+  return sqsBatchHandler(options.metrics, (record) => processEnvelope(parseEnvelope(record.body)));
 }
