@@ -4,8 +4,10 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDbAccess } from "./dynamodb-access.ts";
 import { localDir } from "./settings.ts";
+import { localCredentials } from "./stand-ins.ts";
 
 const stateFile = (dir: string) => resolve(dir, "stack.json");
 const lockFile = (dir: string) => resolve(dir, "stack.lock");
@@ -117,4 +119,9 @@ export function stateDynamoDbAccess(state: LocalStackState): DynamoDbAccess {
     region: state.dynamoDbRegion ?? state.region,
     credentials: state.dynamoDbCredentials ?? "local",
   };
+}
+
+/** An SQS client for the stack's fauxqs, as its functions reach it (any credentials do: the local ones). */
+export function stateSqsClient(state: LocalStackState): SQSClient {
+  return new SQSClient({ endpoint: state.sqsEndpoint, region: state.region, credentials: localCredentials });
 }

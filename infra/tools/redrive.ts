@@ -24,8 +24,7 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { localCredentials } from "../local/stand-ins.ts";
-import { type LocalStackState, readLocalState } from "../local/state.ts";
+import { type LocalStackState, readLocalState, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 import { type QueueId, queues } from "../topology.ts";
 
@@ -180,7 +179,7 @@ export async function moveDeadLetters(
 
 /** `--local`: moves each selected dead-letter queue's messages back to its queue in the running `npm start`. */
 export async function redriveLocal(state: LocalStackState, selected: QueueId[]): Promise<Record<QueueId, MoveResult>> {
-  const sqs = new SQSClient({ endpoint: state.sqsEndpoint, region: state.region, credentials: localCredentials });
+  const sqs = stateSqsClient(state);
   const results = {} as Record<QueueId, MoveResult>;
   try {
     for (const queue of selected) {

@@ -29,8 +29,7 @@ import type { InboundRules } from "../../functions/domain/inbound-sms.ts";
 import { isConfigurationRejection, type ReplayOutcome } from "../../functions/domain/rejection-replay.ts";
 import { reacceptRejected, replayableRoute } from "../../functions/http/replay.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { localCredentials } from "../local/stand-ins.ts";
-import { type LocalStackState, readLocalState, stateDynamoDbAccess } from "../local/state.ts";
+import { type LocalStackState, readLocalState, stateDynamoDbAccess, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 import { routes, tables } from "../topology.ts";
 import { getItemsInOrder } from "./batch-get.ts";
@@ -127,7 +126,7 @@ export function localReplayTarget(state: LocalStackState): ReplayTarget {
     throw new ReplayInputError("the running npm start is of an earlier version: restart it, then replay");
   }
   const dynamo = DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state)));
-  const sqs = new SQSClient({ endpoint: state.sqsEndpoint, region: state.region, credentials: localCredentials });
+  const sqs = stateSqsClient(state);
   return {
     dynamo,
     sqs,

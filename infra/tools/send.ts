@@ -16,8 +16,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { checkSendRequest, type SendRequest, type SentMessage } from "../../functions/domain/sent-message.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { localCredentials } from "../local/stand-ins.ts";
-import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
+import { readLocalState, stateDynamoDbAccess, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 import { readStackOutputs, requireAwsCredentials } from "./stack-outputs.ts";
 
@@ -106,7 +105,7 @@ async function localTarget(): Promise<Target> {
   if (!queueUrl || !tableName)
     fail("the running local stack is of an earlier version, without sending: restart npm start");
   return {
-    sqs: new SQSClient({ endpoint: state.sqsEndpoint, region: state.region, credentials: localCredentials }),
+    sqs: stateSqsClient(state),
     queueUrl,
     dynamo: DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state))),
     tableName,

@@ -25,8 +25,7 @@ import { fingerprintOf } from "../../functions/domain/inbound-sms.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { localCredentials } from "../local/stand-ins.ts";
-import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
+import { readLocalState, stateDynamoDbAccess, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 import { deliverInboundSms } from "../simulator/inbound.ts";
 import type { Plan } from "../simulator/simulator.ts";
@@ -267,7 +266,7 @@ async function localTarget(): Promise<Target> {
     tables: { inbound: inboundMessages, reports: deliveryReports, sent: sentMessages },
     outboxUrl,
     dynamo: DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state))),
-    sqs: new SQSClient({ endpoint: state.sqsEndpoint, region: state.region, credentials: localCredentials }),
+    sqs: stateSqsClient(state),
     simulatorUrl: state.simulatorUrl,
     sendTo: options.to ?? "01012345678",
   };
