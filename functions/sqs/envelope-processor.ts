@@ -1,3 +1,4 @@
+import type { SQSRecord } from "aws-lambda";
 import { keepRejectedRequest } from "../adapters/rejected-store.ts";
 import type { ProcessorSettings } from "../config/processor.ts";
 import { type Envelope, type EnvelopeKind, MalformedEnvelopeError, parseEnvelope } from "../domain/envelope.ts";
@@ -42,5 +43,9 @@ export function envelopeProcessor<K extends Exclude<EnvelopeKind, "rejected-requ
     await handle(envelope);
   }
 
-  return sqsBatchHandler(options.metrics, (record) => processEnvelope(parseEnvelope(record.body)));
+  async function processRecord(record: SQSRecord): Promise<void> {
+    await processEnvelope(parseEnvelope(record.body));
+  }
+
+  return sqsBatchHandler(options.metrics, processRecord);
 }

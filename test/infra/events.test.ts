@@ -11,16 +11,13 @@ import { eventsTopicSetting, queueUrlSettings } from "../../functions/contract.t
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
-import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
+import {
+  asList,
+  type Statement,
+  type SynthesizedStack,
+  roleStatements as statementsOfRole,
+  synthWithoutBundling,
+} from "./synth.ts";
 
 let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
@@ -33,19 +30,12 @@ beforeAll(() => {
 
 afterAll(() => synthesized.remove());
 
-const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const _resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const resources = () =>
   template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const topicArn = () => stack.resolve(stack.topics.events.topic.topicArn);
 
-function roleStatements(fn: ReceiverFunction): Statement[] {
-  const roleRef = resolved(fn.role?.roleName);
-  return Object.values(resources())
-    .filter((resource) => resource.Type === "AWS::IAM::Policy")
-    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === roleRef))
-    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
+const roleStatements = (fn: ReceiverFunction) => statementsOfRole({ stack, template }, fn);
 
 const functions = () => ({
   ...Object.fromEntries(Object.entries(stack.routes).map(([id, route]) => [`route ${id}`, route.receiver])),

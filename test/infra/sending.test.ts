@@ -20,16 +20,14 @@ import {
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, lineLabels } from "./dashboard.ts";
-import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
+import {
+  asList,
+  type Statement,
+  type SynthesizedStack,
+  roleStatements as statementsOfRole,
+  synthWithoutBundling,
+} from "./synth.ts";
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
@@ -47,7 +45,6 @@ beforeAll(() => {
 afterAll(() => synthesized.remove());
 
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const logicalIdOf = (construct: IConstruct) =>
   stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 const resources = () => template.toJSON().Resources as Record<string, Resource>;
@@ -64,14 +61,7 @@ const allFunctions = () => [
   ...Object.values(stack.schedules).map((schedule) => schedule.task),
 ];
 
-/** Every statement of every policy attached to the function's role. */
-function roleStatements(fn: ReceiverFunction): Statement[] {
-  const roleRef = resolved(fn.role?.roleName);
-  return Object.values(resources())
-    .filter((resource) => resource.Type === "AWS::IAM::Policy")
-    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === roleRef))
-    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
+const roleStatements = (fn: ReceiverFunction) => statementsOfRole({ stack, template }, fn);
 
 /** The actions a function may call, by the resource (JSON) they are allowed on, for one service. */
 function accessByResource(fn: ReceiverFunction, service: string): Record<string, string[]> {

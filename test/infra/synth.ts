@@ -2,6 +2,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import type { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
 
@@ -32,4 +33,27 @@ export function synthWithoutBundling(context: Record<string, unknown>): Synthesi
     template: Template.fromStack(stack),
     remove: () => rmSync(app.outdir, { recursive: true, force: true }),
   };
+}
+
+/** A statement of an IAM policy, as the template has it. */
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+
+export const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every statement of every policy the template attaches to the function's role. */
+export function roleStatements(
+  { stack, template }: Pick<SynthesizedStack, "stack" | "template">,
+  fn: IFunction,
+): Statement[] {
+  const roleRef = JSON.stringify(stack.resolve(fn.role?.roleName));
+  return Object.values(template.findResources("AWS::IAM::Policy"))
+    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === roleRef))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }

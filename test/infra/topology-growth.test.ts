@@ -20,7 +20,12 @@ import {
   schedules,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
-import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
+import {
+  type Statement,
+  type SynthesizedStack,
+  roleStatements as statementsOfRole,
+  synthWithoutBundling,
+} from "./synth.ts";
 
 vi.mock("../../infra/topology.ts", async (importOriginal) => {
   const topology = await importOriginal<typeof import("../../infra/topology.ts")>();
@@ -84,18 +89,7 @@ afterAll(() => synthesized.remove());
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-}
-
-/** Every statement of every policy attached to the function's role. */
-function roleStatements(fn: ReceiverFunction): Statement[] {
-  const roleRef = resolved(fn.role?.roleName);
-  return Object.values(template.findResources("AWS::IAM::Policy"))
-    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === roleRef))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
-}
+const roleStatements = (fn: ReceiverFunction) => statementsOfRole({ stack, template }, fn);
 
 const withPrefix = (statements: Statement[], prefix: string) =>
   statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith(prefix)));
