@@ -16,7 +16,7 @@ import { writeLocalState } from "../../infra/local/state.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope, statusCallbackEnvelope } from "../support/envelopes.ts";
-import { startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 /** The account's numbers: a landline the SMS are sent to, and a mobile of its own. */
@@ -30,18 +30,15 @@ let simulator: RunningSimulator;
 let sequence = 0;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({
-    settings: {
+  ({ pipeline, simulator } = await startSendingPipeline(
+    {
       [settingNames.prefixes]: "PIZZA,TEST",
       [settingNames.receivingNumbers]: `${account},${ownMobile}`,
       [settingNames.autoReplies]: JSON.stringify({ PIZZA: replyText }),
       [settingNames.resultTimeoutSeconds]: String(resultTimeoutSeconds),
     },
-    simulator: { callbackDelayMs: { min: 20, max: 120 }, callbackRepeats: 2 },
-    scheduleIntervalMs: 0,
-  });
-  if (!pipeline.stack.simulator) throw new Error("the local stack started no simulator");
-  simulator = pipeline.stack.simulator;
+    2,
+  ));
 }, 60_000);
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { writeLocalState } from "../../infra/local/state.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope } from "../support/envelopes.ts";
-import { startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -28,17 +28,14 @@ let stateDir: string;
 let sequence = 0;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({
-    settings: {
+  ({ pipeline, simulator } = await startSendingPipeline(
+    {
       [settingNames.receivingNumbers]: account,
       [settingNames.prefixes]: "TEST",
       [settingNames.optOutConfirmation]: confirmation,
     },
-    simulator: { callbackDelayMs: { min: 20, max: 120 }, callbackRepeats: 1 },
-    scheduleIntervalMs: 0,
-  });
-  if (!pipeline.stack.simulator) throw new Error("the local stack started no simulator");
-  simulator = pipeline.stack.simulator;
+    1,
+  ));
   stateDir = await mkdtemp(join(tmpdir(), "tobetext-opt-out-"));
   await writeLocalState(localStackState(pipeline.stack), stateDir);
 }, 60_000);

@@ -13,7 +13,7 @@ import { localStackState } from "../../infra/local/stack.ts";
 import { writeLocalState } from "../../infra/local/state.ts";
 import type { Plan, RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
-import { startTestPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
+import { startSendingPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -25,17 +25,13 @@ let simulator: RunningSimulator;
 let sequence = 0;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({
-    settings: {
+  ({ pipeline, simulator } = await startSendingPipeline(
+    {
       [settingNames.receivingNumbers]: account,
       [settingNames.resultTimeoutSeconds]: String(resultTimeoutSeconds),
     },
-    simulator: { callbackDelayMs: { min: 20, max: 120 }, callbackRepeats: 2 },
-    // The sweep runs when a test says so.
-    scheduleIntervalMs: 0,
-  });
-  if (!pipeline.stack.simulator) throw new Error("the local stack started no simulator");
-  simulator = pipeline.stack.simulator;
+    2,
+  ));
 }, 60_000);
 
 afterAll(async () => {

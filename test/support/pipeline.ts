@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
+import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { type QueueId, type TableId, urlSecretSettings } from "../../infra/topology.ts";
 
 /** The URL secret of the test stacks; `stack.urls` include it. */
@@ -173,3 +174,20 @@ export function multipartForm(fields: [string, string | Buffer][], boundary: str
 /** An inbound record's arrivals (a DynamoDB string set), sorted: `<receivedAt> <arrivalId>` each. */
 export const listedArrivals = (record: Record<string, unknown> | undefined): string[] =>
   [...((record?.arrivals as Set<string> | undefined) ?? [])].sort();
+
+/**
+ * A test stack for sending, with its ToBeText simulator: callbacks within a tenth of a second, each
+ * result posted `callbackRepeats` times; the scheduled sweep runs only when a test says so.
+ */
+export async function startSendingPipeline(
+  settings: Record<string, string>,
+  callbackRepeats: number,
+): Promise<{ pipeline: TestPipeline; simulator: RunningSimulator }> {
+  const pipeline = await startTestPipeline({
+    settings,
+    simulator: { callbackDelayMs: { min: 20, max: 120 }, callbackRepeats },
+    scheduleIntervalMs: 0,
+  });
+  if (!pipeline.stack.simulator) throw new Error("the local stack started no simulator");
+  return { pipeline, simulator: pipeline.stack.simulator };
+}
