@@ -146,8 +146,15 @@ describe("a send, its answer and its callbacks", () => {
 describe("status callbacks join their sent message in either order", () => {
   it("a callback before the answer, carrying the CKey", async () => {
     const ckey = newCKey("early");
-    simulator.plan(ckey, { callbacksBeforeAnswer: true, callbacks: [{ errorCode: "400", delayMs: 0 }] });
+    simulator.plan(ckey, {
+      callbacksBeforeAnswer: true,
+      answerDelayMs: 1500,
+      callbacks: [{ errorCode: "400", delayMs: 0 }],
+    });
     await send({ to: "01012345678", text: "early", ckey });
+    // The status processor settles it by its CKey while the sender still awaits the answer.
+    const early = await settled(ckey, (record) => record.status === "failed");
+    expect(early.sendOutcome).toBe("sending");
     const failed = await settled(ckey, (record) => record.status === "failed" && record.sendOutcome === "accepted");
     expect(failed).toMatchObject({ result: "failed", resultCode: "400" });
   });
