@@ -25,6 +25,8 @@ export const prices = {
   dynamoDbPerRru: 0.125 / 1e6,
   /** aws.amazon.com/cloudwatch/pricing: Logs, Standard class ingestion (Lambda logs' first tier, first 10 TB a month). */
   logsPerGbIngested: 0.5,
+  /** aws.amazon.com/sns/pricing: standard topics, after the first million a month; each 64 KB chunk of a publish is a request. */
+  snsPerRequest: 0.5 / 1e6,
   /** aws.amazon.com/api-gateway/pricing: HTTP API, first 300 million a month, per 512 KB request. */
   httpApiPerRequest: 1.0 / 1e6,
 } as const;
@@ -47,6 +49,8 @@ export const assumptions = {
   dynamoDbRequestMs: 5,
   /** In-region round trip of one SQS SendMessage from Lambda. */
   sqsSendMs: 10,
+  /** In-region round trip of one SNS Publish from Lambda. */
+  snsPublishMs: 10,
   /**
    * Records per processor invocation: at SMS volumes, with no batching window, a batch is one
    * message. The event source mapping then makes one ReceiveMessage and one DeleteMessageBatch per
@@ -65,7 +69,7 @@ export type Assumptions = typeof assumptions;
 /** What one arrival (a delivery of an SMS) costs, as the bench measured it, for ours or the floor. */
 export interface ArrivalProfile {
   receive: { cpuMs: number; sqsSends: number; sqsBilledRequests: number };
-  processor: { cpuMs: number; dynamoDbRequests: number };
+  processor: { cpuMs: number; dynamoDbRequests: number; snsPublishes: number; snsBilledRequests: number };
   dynamoDb: { wru: number; rru: number };
   /** Bytes the functions write to their logs (application lines and metric documents). */
   logBytes: number;
@@ -76,6 +80,7 @@ export const costComponents = [
   "Lambda requests",
   "Lambda duration",
   "SQS requests",
+  "SNS publishes",
   "DynamoDB writes (WRU)",
   "DynamoDB reads (RRU)",
   "CloudWatch Logs ingestion",
@@ -84,20 +89,20 @@ export const costComponents = [
 export type CostComponent = (typeof costComponents)[number];
 export type Cost = Record<CostComponent, number> & { total: number };
 
-/** Billed milliseconds of one invocation: its CPU time at the function's share of a vCPU, plus its round trips, rounded up. */
-export function billedMs(cpuMs: number, roundTrips: number, roundTripMs: number, cpuShare: number): number {
-  return Math.ceil(cpuMs / cpuShare + roundTrips * roundTripMs);
+/** Billed milliseconds of one invocation: its CPU time at the function's share of a vCPU, plus its round trips' time, rounded up. */
+export function billedMs(cpuMs: number, roundTripsMs: number, cpuShare: number): number {
+  return Math.ceil(cpuMs / cpuShare + roundTripsMs);
 }
 
 /** USD for one arrival. */
 export function arrivalCost(profile: ArrivalProfile, price: Prices = prices, assume: Assumptions = assumptions): Cost {
   const gb = assume.memoryMb / 1024;
   const perBatch = 1 / assume.recordsPerBatch;
-  const receiveMs = billedMs(profile.receive.cpuMs, profile.receive.sqsSends, assume.sqsSendMs, assume.cpuShare);
+  const receiveMs = billedMs(profile.receive.cpuMs, profile.receive.sqsSends * assume.sqsSendMs, assume.cpuShare);
   const processorMs = billedMs(
     profile.processor.cpuMs,
-    profile.processor.dynamoDbRequests,
-    assume.dynamoDbRequestMs,
+    profile.processor.dynamoDbRequests * assume.dynamoDbRequestMs +
+      profile.processor.snsPublishes * assume.snsPublishMs,
     assume.cpuShare,
   );
   const invocations = 1 + perBatch;
@@ -106,6 +111,7 @@ export function arrivalCost(profile: ArrivalProfile, price: Prices = prices, ass
     "Lambda requests": invocations * price.lambdaPerRequest,
     "Lambda duration": ((receiveMs + processorMs) / 1000) * gb * price.lambdaArmPerGbSecond,
     "SQS requests": (profile.receive.sqsBilledRequests + 2 * perBatch) * price.sqsPerRequest,
+    "SNS publishes": profile.processor.snsBilledRequests * price.snsPerRequest,
     "DynamoDB writes (WRU)": profile.dynamoDb.wru * price.dynamoDbPerWru,
     "DynamoDB reads (RRU)": profile.dynamoDb.rru * price.dynamoDbPerRru,
     "CloudWatch Logs ingestion":

@@ -15,7 +15,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SNSClient } from "@aws-sdk/client-sns";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildEvent } from "../../infra/local/api-gateway-event.ts";
 import { createTopics } from "../../infra/local/events-log.ts";
@@ -37,7 +37,7 @@ import {
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
-import { floorQueueSetting, floorTableSetting } from "./floor/contract.ts";
+import { floorQueueSetting, floorTableSetting, floorTopicSetting } from "./floor/contract.ts";
 import { finish, progress, smsBody } from "./part.ts";
 import type { CpuFigures } from "./results.ts";
 
@@ -72,9 +72,10 @@ try {
   const sqs = new SQSClient({ endpoint: endpoints.sqs, region: localRegion, credentials: localCredentials });
   const createdQueues = await createQueues(sqs, endpoints.sqs, {});
   // fauxqs serves SNS too: the topics the processors publish to (each new SMS costs one Publish, as on AWS).
-  const topicArns = await createTopics(
-    new SNSClient({ endpoint: endpoints.sqs, region: localRegion, credentials: localCredentials }),
-  );
+  const sns = new SNSClient({ endpoint: endpoints.sqs, region: localRegion, credentials: localCredentials });
+  const topicArns = await createTopics(sns);
+  const { TopicArn: floorTopicArn = "" } = await sns.send(new CreateTopicCommand({ Name: "bench-floor" }));
+  sns.destroy();
   const { QueueUrl: floorQueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "bench-floor" }));
   const dynamo = new DynamoDBClient({
     endpoint: endpoints.dynamoDb,
@@ -89,7 +90,6 @@ try {
       AttributeDefinitions: [{ AttributeName: "messageId", AttributeType: "S" }],
     }),
   );
-  dynamo.destroy();
 
   // As the local stack sets them, before the handlers are imported (they read them at load).
   Object.assign(process.env, {
@@ -112,10 +112,14 @@ try {
     ),
     [floorQueueSetting]: floorQueueUrl,
     [floorTableSetting]: "bench-floor",
+    [floorTopicSetting]: floorTopicArn,
   });
 
   const load = async <T>(entry: string) =>
     ((await import(pathToFileURL(resolve(root, entry)).href)) as { handler: T }).handler;
+  const { floorProcessor } = (await import("./floor/processor.ts")) as {
+    floorProcessor: (options: { tableName: string; topicArn: string | undefined }) => SqsHandler;
+  };
   const handlers = {
     receive: {
       ours: await load<HttpHandler>(routes.inboundSms.entry),
@@ -124,6 +128,8 @@ try {
     processor: {
       ours: await load<SqsHandler>(consumers.inboundProcessor.entry),
       floor: await load<SqsHandler>("test/bench/floor/processor.ts"),
+      // The floor as it was before the product published events: no Publish.
+      floorWithoutEvents: floorProcessor({ tableName: "bench-floor-without-events", topicArn: undefined }),
     },
   };
 
@@ -225,13 +231,27 @@ try {
     throw new Error("a receive function did not queue every request");
   }
   progress("cpu: receive functions timed");
+  // The floor without events stores the same messages in a table of its own, so that they are new to it too.
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: "bench-floor-without-events",
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "messageId", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "messageId", AttributeType: "S" }],
+    }),
+  );
+  dynamo.destroy();
+  const floorWithoutEvents = (bodies: string[]) =>
+    timed(warmUp, invocations, process_(handlers.processor.floorWithoutEvents, "floorProcessor", bodies));
   const processorNew = {
     ours: await timed(warmUp, invocations, process_(handlers.processor.ours, "inboundProcessor", oursNew)),
     floor: await timed(warmUp, invocations, process_(handlers.processor.floor, "floorProcessor", floorNew)),
+    floorWithoutEvents: await floorWithoutEvents(floorNew),
   };
   const processorRetry = {
     ours: await timed(warmUp, invocations, process_(handlers.processor.ours, "inboundProcessor", oursRetry)),
     floor: await timed(warmUp, invocations, process_(handlers.processor.floor, "floorProcessor", floorRetry)),
+    floorWithoutEvents: await floorWithoutEvents(floorRetry),
   };
   sqs.destroy();
   progress("cpu: processors timed");

@@ -476,3 +476,69 @@ function payloadBytes(body: string, attributes: Wire | undefined): number {
   }
   return bytes;
 }
+
+/** One SNS publish call the functions made, as the meter saw it. */
+export interface SnsCall {
+  operation: string;
+  status: number;
+  /** Messages in it: 1 for Publish, the entries of a PublishBatch. */
+  messages: number;
+  /** Bytes SNS bills: the messages and their attributes (names, types, values). */
+  bytes: number;
+  /** Billed requests: SNS bills each 64 KB (65,536 bytes) of a call's payload as one request. */
+  billed: number;
+}
+
+export interface SnsMeter {
+  endpoint: string;
+  calls: SnsCall[];
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts what the functions publish to SNS (the query protocol: form-encoded, Action=Publish or
+ * PublishBatch, attributes as `MessageAttributes.entry.N.*`); other SNS calls pass uncounted.
+ */
+export async function startSnsMeter(target: Promise<string>): Promise<SnsMeter> {
+  const calls: SnsCall[] = [];
+  const forwarder = await startForwarder(target, {
+    async around(operation, rawInput) {
+      const form = (rawInput ?? {}) as Record<string, string>;
+      return async (exchange) => {
+        if (exchange === undefined || (operation !== "Publish" && operation !== "PublishBatch")) return;
+        const bytes = snsPayloadBytes(form);
+        const messages =
+          operation === "Publish"
+            ? 1
+            : Object.keys(form).filter((key) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(key)).length;
+        calls.push({
+          operation,
+          status: exchange.status,
+          messages,
+          bytes,
+          billed: Math.max(1, Math.ceil(bytes / snsChunkBytes)),
+        });
+      };
+    },
+  });
+  return { endpoint: forwarder.endpoint, calls, inFlight: forwarder.inFlight, close: forwarder.close };
+}
+
+export const snsChunkBytes = 65_536;
+
+/** The bytes of a publish's messages and attributes, from its form fields. */
+export function snsPayloadBytes(form: Record<string, string>): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(form)) {
+    if (
+      /(^|\.)Message$/.test(key) ||
+      /MessageAttributes\.entry\.\d+\.(Name|Value\.DataType|Value\.StringValue)$/.test(key)
+    ) {
+      bytes += Buffer.byteLength(value, "utf8");
+    } else if (/MessageAttributes\.entry\.\d+\.Value\.BinaryValue$/.test(key)) {
+      bytes += Buffer.from(value, "base64").length;
+    }
+  }
+  return bytes;
+}

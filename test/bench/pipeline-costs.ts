@@ -1,10 +1,10 @@
 /**
- * What one message costs in DynamoDB, SQS and logs, measured through the whole local pipeline (HTTP
+ * What one message costs in DynamoDB, SQS, SNS and logs, measured through the whole local pipeline (HTTP
  * front → receive function → SQS → processor → DynamoDB), scenario by scenario, beside its floor
  * measured in the same run against the same local DynamoDB.
  *
- * The functions reach DynamoDB and SQS through counting proxies (meters.ts), set as their
- * AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS; nothing here knows how the code stores a
+ * The functions reach DynamoDB, SQS and SNS through counting proxies (meters.ts), set as their
+ * AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SNS; nothing here knows how the code stores a
  * message. Each scenario runs message by message: send, wait until the queues are empty and the
  * processors idle, read the meters. Logs are what the functions write to stdout and stderr at info
  * level with metrics on, told apart by function: what runs under an HTTP request of the front is the
@@ -16,8 +16,9 @@
  *
  * The floor of each scenario: one conditional PutItem per arrival of the very item ours stored for
  * the message (the largest item it wrote), into a table of the same key and no index: the first
- * arrival creates it, every later one fails the condition. One SendMessage per arrival, and one log
- * line (floor/processor.ts's `floorLogLine`).
+ * arrival creates it, every later one fails the condition. One SendMessage per arrival, one Publish
+ * per SMS stored (the events feature's least: floor/processor.ts), and one log line
+ * (floor/processor.ts's `floorLogLine`).
  *
  * BENCH_SCENARIO_MESSAGES (default 10) messages per scenario, BENCH_BURST_GROUPS (default 3) bursts of
  * 20 identical deliveries.
@@ -34,7 +35,14 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type Item, itemSize } from "./capacity.ts";
 import { floorLogLine } from "./floor/contract.ts";
-import { type DynamoDbCall, type SqsCall, startDynamoDbMeter, startSqsMeter } from "./meters.ts";
+import {
+  type DynamoDbCall,
+  type SnsCall,
+  type SqsCall,
+  startDynamoDbMeter,
+  startSnsMeter,
+  startSqsMeter,
+} from "./meters.ts";
 import { callbackBody, finish, formHeaders, progress, sleep, smsBody } from "./part.ts";
 import type {
   DynamoDbFigures,
@@ -107,6 +115,8 @@ const dynamoDbTarget = Promise.withResolvers<string>();
 const sqsTarget = Promise.withResolvers<string>();
 const dynamoDb = await startDynamoDbMeter(dynamoDbTarget.promise);
 const sqs = await startSqsMeter(sqsTarget.promise);
+// fauxqs serves SNS on its SQS endpoint.
+const sns = await startSnsMeter(sqsTarget.promise);
 
 const restoreOutput = captureOutput();
 const { startTestPipeline } = await import("../support/pipeline.ts");
@@ -117,6 +127,7 @@ const pipeline = await running.run("processor", () =>
       TOBETEXT_NUMBERS: "",
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
     },
     throttle: false,
   }),
@@ -139,17 +150,25 @@ const directClient = new DynamoDBClient({
 interface Mark {
   calls: number;
   sqs: number;
+  sns: number;
   lines: number;
 }
 interface Window {
   calls: DynamoDbCall[];
   sqs: SqsCall[];
+  sns: SnsCall[];
   lines: LogLine[];
 }
-const mark = (): Mark => ({ calls: dynamoDb.calls.length, sqs: sqs.calls.length, lines: lines.length });
+const mark = (): Mark => ({
+  calls: dynamoDb.calls.length,
+  sqs: sqs.calls.length,
+  sns: sns.calls.length,
+  lines: lines.length,
+});
 const since = (from: Mark): Window => ({
   calls: dynamoDb.calls.slice(from.calls),
   sqs: sqs.calls.slice(from.sqs),
+  sns: sns.calls.slice(from.sns),
   lines: lines.slice(from.lines),
 });
 
@@ -158,7 +177,7 @@ async function settle(): Promise<void> {
   for (;;) {
     await pipeline.stack.idle();
     const depth = (await pipeline.queueDepth("inboundSms")) + (await pipeline.queueDepth("statusCallbacks"));
-    if (depth === 0 && dynamoDb.inFlight() === 0 && sqs.inFlight() === 0) {
+    if (depth === 0 && dynamoDb.inFlight() === 0 && sqs.inFlight() === 0 && sns.inFlight() === 0) {
       await pipeline.stack.idle();
       if (dynamoDb.inFlight() === 0) return;
     }
@@ -309,6 +328,7 @@ function figuresOf(windows: Window[]): Figures {
   const all = {
     calls: windows.flatMap((window) => window.calls),
     sqs: windows.flatMap((window) => window.sqs),
+    sns: windows.flatMap((window) => window.sns),
     lines: windows.flatMap((window) => window.lines),
   };
   const sends = all.sqs.filter((call) => call.messages.length > 0);
@@ -319,6 +339,12 @@ function figuresOf(windows: Window[]): Figures {
       billedRequests: sends.reduce((sum, call) => sum + call.billed, 0),
       messages: sends.reduce((sum, call) => sum + call.messages.length, 0),
       bytes: sends.reduce((sum, call) => sum + call.messages.reduce((total, message) => total + message.bytes, 0), 0),
+    },
+    sns: {
+      publishRequests: all.sns.length,
+      billedRequests: all.sns.reduce((sum, call) => sum + call.billed, 0),
+      messages: all.sns.reduce((sum, call) => sum + call.messages, 0),
+      bytes: all.sns.reduce((sum, call) => sum + call.bytes, 0),
     },
     logs: {
       receive: logFigures(all.lines, "receive"),
@@ -331,16 +357,23 @@ function figuresOf(windows: Window[]): Figures {
 
 const scenarios: Scenario[] = [];
 
+/**
+ * The floor's figures. `announces`: whether what it stores is announced with one Publish (an SMS:
+ * the events feature's `inbound.received`; a status callback with no sent message behind it, as in
+ * these scenarios, announces nothing, ours neither).
+ */
 function floorFigures(
   windows: Window[],
   sends: number,
   outcomes: ("stored" | "duplicate")[],
   record: FloorRecord,
+  announces: boolean,
 ): FloorFigures {
   const logLine = (outcome: "stored" | "duplicate") => floorLogLine("0".repeat(32), outcome);
   return {
     dynamoDb: dynamoDbFigures(windows.flatMap((window) => window.calls)),
     sqsSends: sends,
+    snsPublishes: announces ? outcomes.filter((outcome) => outcome === "stored").length : 0,
     logLines: outcomes.length,
     logBytes: outcomes.reduce((sum, outcome) => sum + Buffer.byteLength(logLine(outcome)), 0),
     itemBytes: itemSize(record.item),
@@ -379,6 +412,7 @@ scenarios.push({
     indexes.length,
     indexes.map(() => "stored"),
     records[0] as FloorRecord,
+    true,
   ),
 });
 
@@ -401,6 +435,7 @@ scenarios.push({
     indexes.length,
     indexes.map(() => "duplicate"),
     records[0] as FloorRecord,
+    true,
   ),
 });
 
@@ -425,6 +460,7 @@ scenarios.push({
     0,
     indexes.map(() => "duplicate"),
     records[0] as FloorRecord,
+    true,
   ),
 });
 
@@ -458,6 +494,7 @@ scenarios.push({
     burstGroups * burstSize,
     Array.from({ length: burstGroups * burstSize }, (_, index) => (index % burstSize === 0 ? "stored" : "duplicate")),
     records[0] as FloorRecord,
+    true,
   ),
 });
 
@@ -484,6 +521,7 @@ scenarios.push({
     indexes.length,
     indexes.map(() => "stored"),
     callbackRecords[0] as FloorRecord,
+    false,
   ),
 });
 const repeatWindows: Window[] = [];
@@ -503,6 +541,7 @@ scenarios.push({
     indexes.length,
     indexes.map(() => "duplicate"),
     callbackRecords[0] as FloorRecord,
+    false,
   ),
 });
 
@@ -517,7 +556,7 @@ let growthRecord: FloorRecord | undefined;
 for (const checkpoint of growthCheckpoints) {
   // One after another, each processed before the next comes, as a sender's retries come (seconds
   // apart at least): sent at once, they would measure contention on the record instead.
-  const bulk: Window = { calls: [], sqs: [], lines: [] };
+  const bulk: Window = { calls: [], sqs: [], sns: [], lines: [] };
   for (let count = arrived; count < checkpoint - 1; count++) {
     bulk.calls.push(...(await measured(() => post(urls.inboundSms, growthBody))).calls);
   }
@@ -529,7 +568,7 @@ for (const checkpoint of growthCheckpoints) {
     for (const write of call.writes) written.set(write.key, write.table);
   }
   const sizes = [...written.keys()].map((key) => dynamoDb.sizes.get(key) ?? 0);
-  const largest = largestWrite({ calls: [...bulk.calls, ...window.calls], sqs: [], lines: [] });
+  const largest = largestWrite({ calls: [...bulk.calls, ...window.calls], sqs: [], sns: [], lines: [] });
   const largestAll = [...written.entries()].reduce(
     (best, [key, table]) => {
       const bytes = dynamoDb.sizes.get(key) ?? 0;
@@ -554,6 +593,7 @@ floorClient.destroy();
 directClient.destroy();
 await dynamoDb.close();
 await sqs.close();
+await sns.close();
 
 const unattributed = lines.filter((line) => line.kind === "other");
 finish("pipeline costs", {

@@ -44,6 +44,8 @@ const logTotal = (logs: { receive: LogFigures; processor: LogFigures }) => ({
 export function profiles(figures: BenchFigures): {
   ours: { newSms: ArrivalProfile; retry: ArrivalProfile };
   floor: { newSms: ArrivalProfile; retry: ArrivalProfile };
+  /** The floor before the product published events: no Publish, and its processor's CPU without one. */
+  floorWithoutEvents: { newSms: ArrivalProfile; retry: ArrivalProfile };
 } {
   const scenario = (id: Scenario["id"]) => {
     const found = figures.pipeline.scenarios.find((each) => each.id === id);
@@ -62,14 +64,17 @@ export function profiles(figures: BenchFigures): {
       processor: {
         cpuMs: figures.cpu[`processor${cpu}`].ours.cpuMs,
         dynamoDbRequests: per(measured.ours.dynamoDb.requestsTotal),
+        snsPublishes: per(measured.ours.sns.publishRequests),
+        snsBilledRequests: per(measured.ours.sns.billedRequests),
       },
       dynamoDb: { wru: per(measured.ours.dynamoDb.wru), rru: per(measured.ours.dynamoDb.rru) },
       logBytes: per(logTotal(measured.ours.logs).bytes),
     };
   };
-  const floor = (id: "new-sms" | "retry", cpu: "New" | "Retry"): ArrivalProfile => {
+  const floor = (id: "new-sms" | "retry", cpu: "New" | "Retry", events = true): ArrivalProfile => {
     const measured = scenario(id);
     const per = (total: number) => perArrival(measured, total);
+    const publishes = events ? per(measured.floor.snsPublishes) : 0;
     return {
       receive: {
         cpuMs: figures.cpu[`receive${cpu}`].floor.cpuMs,
@@ -77,8 +82,10 @@ export function profiles(figures: BenchFigures): {
         sqsBilledRequests: per(measured.floor.sqsSends),
       },
       processor: {
-        cpuMs: figures.cpu[`processor${cpu}`].floor.cpuMs,
+        cpuMs: figures.cpu[`processor${cpu}`][events ? "floor" : "floorWithoutEvents"].cpuMs,
         dynamoDbRequests: per(measured.floor.dynamoDb.requestsTotal),
+        snsPublishes: publishes,
+        snsBilledRequests: publishes,
       },
       dynamoDb: { wru: per(measured.floor.dynamoDb.wru), rru: per(measured.floor.dynamoDb.rru) },
       logBytes: per(measured.floor.logBytes),
@@ -87,6 +94,7 @@ export function profiles(figures: BenchFigures): {
   return {
     ours: { newSms: ours("new-sms", "New"), retry: ours("retry", "Retry") },
     floor: { newSms: floor("new-sms", "New"), retry: floor("retry", "Retry") },
+    floorWithoutEvents: { newSms: floor("new-sms", "New", false), retry: floor("retry", "Retry", false) },
   };
 }
 
@@ -101,8 +109,10 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
       `Written by \`npm run bench\` (test/bench/run.ts) on ${run.date}: ${run.machine}, Node ${run.node}; DynamoDB stand-in ${pipeline.dynamoDbTarget} for the costs per message, ${throughput.dynamoDbTarget} for throughput; ${run.settings}.`,
       "Every figure stands beside its **floor**, measured in the same run: the same AWS parts doing the least",
       "possible work (one conditional PutItem per arrival of the same item, in a table without indexes; one",
-      "SendMessage; one log line), and the ratio ours / floor. Counts (requests, capacity units, bytes) depend",
-      "only on the code; times vary from run to run and machine to machine.",
+      "SendMessage; one Publish per SMS stored, the least the events feature costs; one log line), and the",
+      "ratio ours / floor. Where the Publish weighs, the floor without it (before the product published",
+      "events) stands beside. Counts (requests, capacity units, bytes) depend only on the code; times vary",
+      "from run to run and machine to machine.",
     ].join("\n"),
   );
 
@@ -110,6 +120,7 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
   const profile = profiles(figures);
   const ours = costPerMillion(profile.ours.newSms, profile.ours.retry);
   const floor = costPerMillion(profile.floor.newSms, profile.floor.retry);
+  const floorWithoutEvents = costPerMillion(profile.floorWithoutEvents.newSms, profile.floorWithoutEvents.retry);
   const costRow = (name: string, component: keyof Cost) => [
     name,
     usd(ours[component]),
@@ -120,20 +131,31 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
     `## Cost of ${number(assumptions.messages)} inbound SMS plus ${assumptions.retryShare * 100}% retries (${prices.region} list prices)`,
     table(
       ["", "Ours", "Floor", "Ratio"],
-      [...costComponents.map((component) => costRow(component, component)), costRow("**Total**", "total")],
+      [
+        ...costComponents.map((component) => costRow(component, component)),
+        costRow("**Total**", "total"),
+        [
+          "Total beside the floor without events",
+          usd(ours.total),
+          usd(floorWithoutEvents.total),
+          ratio(ours.total, floorWithoutEvents.total),
+        ],
+      ],
     ),
     [
       `Prices (${prices.region}, as of ${prices.asOf}; test/bench/cost-model.ts names the pages): Lambda Arm`,
       `$${prices.lambdaArmPerGbSecond} per GB-second and $${number(prices.lambdaPerRequest * 1e6)} per million requests;`,
       `SQS $${number(prices.sqsPerRequest * 1e6)} per million requests (64 KB chunks); DynamoDB on demand`,
       `$${number(prices.dynamoDbPerWru * 1e6, 3)} per million WRU and $${number(prices.dynamoDbPerRru * 1e6, 3)} per million RRU;`,
-      `CloudWatch Logs $${number(prices.logsPerGbIngested)} per GB ingested; API Gateway HTTP API $${number(prices.httpApiPerRequest * 1e6)} per million requests.`,
+      `SNS $${number(prices.snsPerRequest * 1e6)} per million publish requests (64 KB chunks); CloudWatch Logs $${number(prices.logsPerGbIngested)} per GB ingested;`,
+      `API Gateway HTTP API $${number(prices.httpApiPerRequest * 1e6)} per million requests.`,
       `Assumed, not measured: ${assumptions.memoryMb} MB functions get ${(assumptions.cpuShare * 100).toFixed(0)}% of a vCPU (a core here taken`,
       `as one vCPU), so billed time is the CPU time measured below / ${assumptions.cpuShare.toFixed(3)}, plus ${assumptions.dynamoDbRequestMs} ms per DynamoDB`,
-      `request and ${assumptions.sqsSendMs} ms per SQS send, rounded up to the millisecond; ${assumptions.recordsPerBatch} record per processor`,
+      `request, ${assumptions.sqsSendMs} ms per SQS send and ${assumptions.snsPublishMs} ms per SNS publish, rounded up to the millisecond; ${assumptions.recordsPerBatch} record per processor`,
       "invocation (SMS volumes, no batching window), so one ReceiveMessage and one DeleteMessageBatch per message;",
-      `${assumptions.platformLogBytesPerInvocation} bytes of Lambda's START/END/REPORT lines per invocation. Free tiers, storage, KMS,`,
-      "Secrets Manager and the event source mapping's empty polls are left out (alike for both).",
+      `${assumptions.platformLogBytesPerInvocation} bytes of Lambda's START/END/REPORT lines per invocation. Free tiers, storage, KMS`,
+      "(the topic's key: SNS reuses its data keys), Secrets Manager, the event source mapping's empty polls and",
+      "what subscribers pay for the events they take are left out (alike for both).",
     ].join("\n"),
   );
 
@@ -223,11 +245,22 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
     "Arrivals one after another, each processed before the next. The floor's record is written once and never grows; each later arrival is one refused conditional put of it.",
   );
 
-  // ---- SQS ----
+  // ---- SQS and SNS ----
   add(
-    "## SQS per message",
+    "## SQS and SNS per message",
     table(
-      ["Scenario", "Per", "SendMessage requests", "Billed (64 KB chunks)", "Bytes queued", "Floor sends"],
+      [
+        "Scenario",
+        "Per",
+        "SendMessage requests",
+        "Billed (64 KB chunks)",
+        "Bytes queued",
+        "Floor sends",
+        "SNS publishes",
+        "Billed (64 KB chunks)",
+        "Bytes published",
+        "Floor publishes",
+      ],
       scenarios.map((scenario) => [
         scenario.title,
         scenario.per.unit,
@@ -235,9 +268,17 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
         number(perUnit(scenario, scenario.ours.sqs.billedRequests)),
         bytes(perUnit(scenario, scenario.ours.sqs.bytes)),
         number(perUnit(scenario, scenario.floor.sqsSends)),
+        number(perUnit(scenario, scenario.ours.sns.publishRequests)),
+        number(perUnit(scenario, scenario.ours.sns.billedRequests)),
+        bytes(perUnit(scenario, scenario.ours.sns.bytes)),
+        number(perUnit(scenario, scenario.floor.snsPublishes)),
       ]),
     ),
-    "What the functions send; the event source mapping's ReceiveMessage and DeleteMessageBatch are alike for ours and the floor (see the cost model).",
+    [
+      "What the functions send and publish; the event source mapping's ReceiveMessage and DeleteMessageBatch",
+      'are alike for ours and the floor (see the cost model). SNS: the events (README "Events"); a status',
+      "callback with no sent message behind it, as here, announces nothing.",
+    ].join("\n"),
   );
 
   // ---- logs ----
@@ -282,18 +323,32 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
   );
 
   // ---- CPU ----
-  const cpuRow = (name: string, timing: BenchFigures["cpu"]["receiveNew"]) => [
+  const cpuRow = (
+    name: string,
+    timing: BenchFigures["cpu"]["receiveNew"] & { floorWithoutEvents?: BenchFigures["cpu"]["receiveNew"]["floor"] },
+  ) => [
     name,
     ms(timing.ours.cpuMs),
     ms(timing.floor.cpuMs),
     ratio(timing.ours.cpuMs, timing.floor.cpuMs),
+    timing.floorWithoutEvents
+      ? `${ms(timing.floorWithoutEvents.cpuMs)} (${ratio(timing.ours.cpuMs, timing.floorWithoutEvents.cpuMs)})`
+      : "",
     ms(timing.ours.wallMs),
     ms(timing.floor.wallMs),
   ];
   add(
     "## CPU per message",
     table(
-      ["Function", "CPU ms per message", "Floor", "Ratio", "Wall ms (local stand-ins)", "Floor"],
+      [
+        "Function",
+        "CPU ms per message",
+        "Floor",
+        "Ratio",
+        "Floor without events (ratio)",
+        "Wall ms (local stand-ins)",
+        "Floor",
+      ],
       [
         cpuRow("inbound SMS receiver, new SMS", cpu.receiveNew),
         cpuRow("inbound SMS receiver, retry", cpu.receiveRetry),
@@ -303,9 +358,10 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
     ),
     [
       `Each handler invoked ${number(cpu.invocations)} times in one process (after ${cpu.warmUp} to warm up), one request or one`,
-      "SQS record at a time, against DynamoDB and SQS in another process; process CPU time (user + system),",
+      "SQS record at a time, against DynamoDB, SQS and SNS in another process; process CPU time (user + system),",
       "SDK calls included. The floors: test/bench/floor/receive.ts (one SendMessage) and",
-      "test/bench/floor/processor.ts (one conditional PutItem per record, one log line).",
+      "test/bench/floor/processor.ts (one conditional PutItem per record, one Publish per new one, one log",
+      "line); without events, the same with no Publish.",
     ].join("\n"),
   );
 
@@ -351,7 +407,7 @@ export function renderReport(figures: BenchFigures, run: RunInfo): string {
       `Each bundled as the stack bundles it (infra/bundling.ts) and imported by a fresh Node process, ${coldStart.runs} times, every bundle once a round`,
       "(median). As deployed: bundled with its source map beside it (sourcesContent off), as",
       "infra/constructs/receiver-function.ts deploys it (the map is read when an error is logged, not at load). The floors: the SQS client",
-      "alone (receivers), the DynamoDB client alone (processors), bundled with the same settings.",
+      "alone (receivers), the DynamoDB and SNS clients alone (processors), bundled with the same settings.",
     ].join("\n"),
   );
 

@@ -37,12 +37,16 @@ export interface LogFigures {
 export interface PipelineScenarioFigures {
   dynamoDb: DynamoDbFigures;
   sqs: { sendRequests: number; billedRequests: number; messages: number; bytes: number };
+  /** What the functions published to SNS (events). */
+  sns: { publishRequests: number; billedRequests: number; messages: number; bytes: number };
   logs: { receive: LogFigures; processor: LogFigures; unattributedLines: number; stderrLines: number };
 }
 
 export interface FloorFigures {
   dynamoDb: DynamoDbFigures;
   sqsSends: number;
+  /** Publishes of one small message each (a 64 KB chunk: one billed request). */
+  snsPublishes: number;
   logLines: number;
   logBytes: number;
   /** The floor's record, in bytes. */
@@ -95,8 +99,9 @@ export interface CpuFigures {
   warmUp: number;
   receiveNew: { ours: CpuTiming; floor: CpuTiming };
   receiveRetry: { ours: CpuTiming; floor: CpuTiming };
-  processorNew: { ours: CpuTiming; floor: CpuTiming };
-  processorRetry: { ours: CpuTiming; floor: CpuTiming };
+  /** `floor` announces each new message with one Publish; `floorWithoutEvents` does not (the floor before events). */
+  processorNew: { ours: CpuTiming; floor: CpuTiming; floorWithoutEvents: CpuTiming };
+  processorRetry: { ours: CpuTiming; floor: CpuTiming; floorWithoutEvents: CpuTiming };
 }
 
 export interface ColdStartMeasured {

@@ -11,22 +11,24 @@ import {
 
 const profile: ArrivalProfile = {
   receive: { cpuMs: 1, sqsSends: 1, sqsBilledRequests: 1 },
-  processor: { cpuMs: 2, dynamoDbRequests: 3 },
+  processor: { cpuMs: 2, dynamoDbRequests: 3, snsPublishes: 1, snsBilledRequests: 2 },
   dynamoDb: { wru: 4, rru: 2 },
   logBytes: 1000,
 };
 
 describe("billed duration", () => {
   it("scales CPU time to the function's share of a vCPU, adds the round trips and rounds up", () => {
-    expect(billedMs(1, 2, 5, 0.5)).toBe(12);
-    expect(billedMs(0.1, 0, 5, 0.5)).toBe(1);
+    expect(billedMs(1, 10, 0.5)).toBe(12);
+    expect(billedMs(0.1, 0, 0.5)).toBe(1);
   });
 });
 
 describe("the cost of one arrival", () => {
   const cost = arrivalCost(profile);
   const receiveMs = Math.ceil(1 / assumptions.cpuShare + assumptions.sqsSendMs);
-  const processorMs = Math.ceil(2 / assumptions.cpuShare + 3 * assumptions.dynamoDbRequestMs);
+  const processorMs = Math.ceil(
+    2 / assumptions.cpuShare + 3 * assumptions.dynamoDbRequestMs + assumptions.snsPublishMs,
+  );
 
   it("prices each service from the measured figures", () => {
     expect(cost["API Gateway requests"]).toBeCloseTo(prices.httpApiPerRequest, 15);
@@ -37,6 +39,8 @@ describe("the cost of one arrival", () => {
     );
     // The send, then the event source mapping's receive and delete of a one-record batch.
     expect(cost["SQS requests"]).toBeCloseTo(3 * prices.sqsPerRequest, 15);
+    // Billed by the 64 KB chunk, not by the call.
+    expect(cost["SNS publishes"]).toBeCloseTo(2 * prices.snsPerRequest, 15);
     expect(cost["DynamoDB writes (WRU)"]).toBeCloseTo(4 * prices.dynamoDbPerWru, 15);
     expect(cost["DynamoDB reads (RRU)"]).toBeCloseTo(2 * prices.dynamoDbPerRru, 15);
     expect(cost["CloudWatch Logs ingestion"]).toBeCloseTo(
