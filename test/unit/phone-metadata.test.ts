@@ -7,12 +7,11 @@ import {
 } from "libphonenumber-js/core/es6";
 import examples from "libphonenumber-js/examples.mobile.json" with { type: "json" };
 import { parsePhoneNumberFromString as parseWithMinMetadata } from "libphonenumber-js/min";
-import { describe, expect, it } from "vitest";
-import { phoneMetadataJson } from "../../functions/domain/phone-metadata.ts";
-import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
+import { describe, expect, it, vi } from "vitest";
+import { parsePhoneNumber, phoneNumberMetadata } from "../../functions/domain/phone-number.ts";
 import { phoneMetadataFile, phoneMetadataText } from "../../infra/tools/phone-metadata.ts";
 
-const metadata = JSON.parse(phoneMetadataJson) as MetadataJson;
+const metadata: MetadataJson = phoneNumberMetadata;
 
 /** What libphonenumber-js/min says of a number: the verdict and the number it reads. */
 function minVerdict(text: string, country: CountryCode = "KR") {
@@ -83,6 +82,20 @@ function foreignNumbers(): { text: string; country: CountryCode }[] {
 }
 
 describe("phone-number metadata", () => {
+  it("parses a country's plan the first time a number needs it, and keeps it", async () => {
+    // A module of its own: this file's other tests read every country.
+    vi.resetModules();
+    const fresh = await import("../../functions/domain/phone-number.ts");
+    const countries = fresh.phoneNumberMetadata.countries as Record<string, unknown>;
+    const isParsed = (id: string) => Object.getOwnPropertyDescriptor(countries, id)?.get === undefined;
+    expect(["KR", "US", "JP"].map(isParsed)).toEqual([false, false, false]);
+    expect(fresh.parsePhoneNumber("010-1234-5678")?.e164).toBe("+821012345678");
+    expect(["KR", "US", "JP"].map(isParsed)).toEqual([true, false, false]);
+    expect(fresh.parsePhoneNumber("+81 90-1234-5678")?.e164).toBe("+819012345678");
+    expect(["KR", "US", "JP"].map(isParsed)).toEqual([true, false, true]);
+    expect(countries.KR).toBe(countries.KR);
+  });
+
   it("is what `npm run phone-metadata` makes from the installed libphonenumber-js", () => {
     expect(readFileSync(phoneMetadataFile, "utf8")).toBe(phoneMetadataText());
   });
