@@ -27,8 +27,6 @@ export function deliveryReportLinks(tableName: string) {
     return Item as DeliveryReport | undefined;
   };
   return {
-    /** A delivery record by its id (an SQS redelivery finishing its settlement). */
-    readReport: (recordId: string) => read(recordId) as Promise<(DeliveryReport & { sentCKey?: string }) | undefined>,
     findReportByMsgId: (msgId: string) => read(deliveryRecordIdOf({ msgId, cKey: undefined })),
     /** The record of a message's callbacks: keyed by its MsgId, or by its CKey when they carried none. */
     async findReport({ msgId, ckey }: { msgId?: string | undefined; ckey: string }) {

@@ -16,14 +16,9 @@ const sentMessages = sentMessageStore(tableNames.sentMessages);
 const reportLinks = deliveryReportLinks(tableNames.deliveryReports);
 const joinPorts = { ...sentMessages, ...reportLinks, events: snsEventPublisher(readEventsTopicArn()) };
 
-async function resumeCounted(recordId: string): Promise<Applied | undefined> {
-  const report = await reportLinks.readReport(recordId);
-  return report ? resumeSettlement(report, joinPorts) : undefined;
-}
-
 /**
  * Folds each queued status callback into its message's delivery record, and the record into the
- * sent message it reports on (by CKey, else MsgId); keeps rejected requests.
+ * sent message it reports on (by its CKey when it has one, else its MsgId); keeps rejected requests.
  */
 export const handler = envelopeProcessor(
   { settings, rejectedRequestsTable: tableNames.rejectedRequests, metrics },
@@ -35,13 +30,14 @@ export const handler = envelopeProcessor(
       const { report, sent } = recorded;
       // The record names its sent message already (written with the count): only the message is left to update.
       // A redelivery (counted already) finishes what its first delivery may have left: the sent
-      // message's update, and its event (settle-sent-message.ts).
+      // message's update, and its event (settle-sent-message.ts), from the record as the count
+      // found it (read once).
       const applied: Applied | undefined =
         report && sent
           ? await settleFromReport(sent.ckey, { ...report, sentCKey: sent.ckey }, joinPorts, sent)
-          : recorded.counted
+          : recorded.counted || !recorded.stored
             ? undefined
-            : await resumeCounted(recorded.recordId);
+            : await resumeSettlement(recorded.stored, joinPorts);
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,

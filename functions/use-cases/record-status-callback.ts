@@ -40,9 +40,17 @@ export interface RecordedCallback {
   report: DeliveryReport | undefined;
   /** The sent message it reports on, as read before the record was written (see `findSent`). */
   sent: SentMessage | undefined;
+  /**
+   * The record as stored: `report` when this callback was counted, else the record that showed it
+   * counted already (an SQS redelivery resumes from it, without reading it again).
+   */
+  stored: StoredDeliveryReport | undefined;
 }
 
-/** Finds the sent message a record reports on (use-cases/settle-sent-message.ts), or none. */
+/**
+ * Finds the sent message a record reports on (use-cases/settle-sent-message.ts), or none. Not asked
+ * again for a record its CKey already left an orphan (`knownOrphan`).
+ */
 export type FindSentMessage = (report: DeliveryReport) => Promise<SentMessage | undefined>;
 
 /**
@@ -64,13 +72,15 @@ export async function recordStatusCallback(
   const recordId = deliveryRecordIdOf(arrival.callback);
   let counted = false;
   let sent: SentMessage | undefined;
+  let seen: StoredDeliveryReport | undefined;
   const report = await ports.updateReport(recordId, async (current) => {
     counted = false;
+    seen = current;
     if (current !== undefined && (await alreadyCounted(current, arrival, ports))) return undefined;
     const counting = countCallback(current, arrival, recordId);
     if (counting === undefined) return undefined;
     // Which sent message it reports on, written with the count: an orphan costs no second write.
-    sent = findSent ? await findSent(counting) : undefined;
+    sent = findSent && !knownOrphan(current, counting) ? await findSent(counting) : undefined;
     const joined = sent?.ckey ?? current?.sentCKey;
     const next: DeliveryReport = {
       ...counting,
@@ -93,7 +103,31 @@ export async function recordStatusCallback(
       ? next
       : { ...next, callbacksToMark: [{ deliveryId: arrival.arrivalId, arrivedAt: arrival.receivedAt }] };
   });
-  return { recordId, counted, report: counted ? report : undefined, sent: counted ? sent : undefined };
+  return {
+    recordId,
+    counted,
+    report: counted ? report : undefined,
+    sent: counted ? sent : undefined,
+    stored: counted ? report : seen,
+  };
+}
+
+/**
+ * Whether the record is an orphan that its CKey already failed to join: looking again would find
+ * nothing. A CKey's sent message is reserved before ToBeText has the message, so before any of its
+ * callbacks; once a callback's look-up by the CKey found none, the CKey is no message this stack
+ * sent, and one reserved under it later would be a different message (CKeys are unique per
+ * message). An orphan known by its MsgId alone keeps looking: the sender may store its answer, and
+ * the MsgId, later (it and the result sweep join those too), and a CKey a later callback brings
+ * has not been looked up yet.
+ */
+function knownOrphan(current: DeliveryReport | undefined, counting: DeliveryReport): boolean {
+  return (
+    current?.orphan === true &&
+    current.sentCKey === undefined &&
+    current.cKey !== undefined &&
+    counting.cKey === current.cKey
+  );
 }
 
 /**

@@ -39,19 +39,19 @@ export interface SentMessageLookup {
 }
 
 /**
- * The sent message a delivery record reports on: by its CKey, else by its MsgId. A CKey's record
- * exists before ToBeText has the message (it is reserved first), so a callback carrying it always
- * finds it; one naming only a MsgId may come before the send's answer is stored: the sender joins
- * it once it stores the answer, and the sweep before it expires anything.
+ * The sent message a delivery record reports on: by its CKey when it has one, else by its MsgId.
+ * A CKey alone decides: results carry the CKey given at send time (tobetext-protocol.md), and a
+ * CKey's record is reserved before ToBeText has the message, so a callback carrying the CKey of a
+ * message this stack sent always finds it; when it finds none, the MsgId names no message of this
+ * stack either (it belongs to the message sent with that CKey), and its index is not read. One
+ * naming only a MsgId may come before the send's answer is stored: the sender joins it once it
+ * stores the answer, and the sweep before it expires anything.
  */
 export async function sentMessageOf(
   report: Pick<DeliveryReport, "cKey" | "msgId">,
   lookup: SentMessageLookup,
 ): Promise<SentMessage | undefined> {
-  if (report.cKey !== undefined) {
-    const sent = await lookup.findSent(report.cKey);
-    if (sent) return sent;
-  }
+  if (report.cKey !== undefined) return lookup.findSent(report.cKey);
   if (report.msgId === undefined) return undefined;
   const ckey = await lookup.findCKeyByMsgId(report.msgId);
   return ckey === undefined ? undefined : lookup.findSent(ckey);

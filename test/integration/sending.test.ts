@@ -185,6 +185,27 @@ describe("status callbacks join their sent message in either order", () => {
     expect(report?.orphan).toBeUndefined();
   });
 
+  it("callbacks before the answer, the first naming only the MsgId: the next, carrying the CKey, joins the orphan by it", async () => {
+    const ckey = newCKey("msgid-then-ckey");
+    simulator.plan(ckey, {
+      callbacksBeforeAnswer: true,
+      answerDelayMs: 1500,
+      callbacks: [
+        { errorCode: "999", delayMs: 0, omitCKey: true },
+        { errorCode: "400", delayMs: 600 },
+      ],
+    });
+    await send({ to: "01012345678", text: "msgid, then ckey", ckey });
+    // The first leaves an orphan (the MsgId is not stored yet); the second is looked up by its CKey
+    // although the record is an orphan, and settles the message while the sender still awaits the answer.
+    const early = await settled(ckey, (record) => record.status === "failed");
+    expect(early.sendOutcome).toBe("sending");
+    const failed = await settled(ckey, (record) => record.status === "failed" && record.sendOutcome === "accepted");
+    const report = await deliveryReportOf(`MsgId#${failed.msgId}`);
+    expect(report).toMatchObject({ sentCKey: ckey, cKey: ckey, callbackCount: 2, outcome: "failed" });
+    expect(report?.orphan).toBeUndefined();
+  });
+
   it("a callback for a message this system did not send stays an orphan, flagged", async () => {
     const response = await pipeline.post(
       pipeline.stack.urls.statusCallback,

@@ -2,13 +2,16 @@
  * What recording a status callback costs in DynamoDB requests, counted on the processor's own
  * client as it talks to the stand-in, and what stays true once a record stops listing callbacks.
  */
+import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { maxListedCallbacks } from "../../functions/domain/delivery-report.ts";
 import type { CallbackArrival } from "../../functions/domain/envelope.ts";
+import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { type RecordedCallback, recordStatusCallback } from "../../functions/use-cases/record-status-callback.ts";
 import { statusCallbackEnvelope } from "../support/envelopes.ts";
 import { startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { shuffled } from "../support/shuffled.ts";
+import { lambdaContext, sqsRecord } from "../support/sqs.ts";
 
 let pipeline: TestPipeline;
 let record: (arrival: CallbackArrival) => Promise<RecordedCallback>;
@@ -215,3 +218,116 @@ describe("a record with more callbacks than it lists", () => {
     expect(recognisable.size).toBe(report?.callbackCount);
   });
 });
+
+describe("the status processor's DynamoDB requests per callback", () => {
+  type SqsHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
+  let statusProcessor: SqsHandler;
+  let reserve: (record: SentMessage) => Promise<unknown>;
+
+  beforeAll(async () => {
+    // Imported once the stack has set its settings, as the local stack imports it.
+    ({ handler: statusProcessor } = (await import("../../functions/status-processor/handler.ts")) as unknown as {
+      handler: SqsHandler;
+    });
+    const { sentMessageStore } = await import("../../functions/adapters/sent-message-store.ts");
+    reserve = sentMessageStore(pipeline.stack.tableNames.sentMessages).reserve;
+  });
+
+  /** The status processor's handling of one queued callback, as SQS hands it out (`receive`: its receive count). */
+  async function processed(arrival: { arrivalId: string; msgId: string; cKey?: string; minutes: number }, receive = 1) {
+    const body = JSON.stringify(
+      statusCallbackEnvelope({
+        ...arrival,
+        status: "Success",
+        errorCode: "200",
+        receivedAt: new Date(t0 + arrival.minutes * 60_000).toISOString(),
+      }),
+    );
+    requests.length = 0;
+    const response = await statusProcessor(
+      { Records: [sqsRecord(arrival.arrivalId, body, { receiveCount: receive, queue: "status-callbacks" })] },
+      lambdaContext("status-processor"),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    return [...requests];
+  }
+
+  it("a callback whose CKey names no sent message: the CKey looked up once, no MsgId index; repeats read their record only", async () => {
+    const msgId = nextMsgId();
+    const cKey = `order-of-another-system-${msgId}`;
+    expect(await processed({ arrivalId: `${msgId}-a`, msgId, cKey, minutes: 0 })).toEqual([
+      "GetItem deliveryReports",
+      "GetItem sentMessages",
+      "PutItem deliveryReports",
+    ]);
+    // ToBeText repeats it: counted on the orphan, nothing looked up again.
+    expect(await processed({ arrivalId: `${msgId}-b`, msgId, cKey, minutes: 5 })).toEqual([
+      "GetItem deliveryReports",
+      "PutItem deliveryReports",
+    ]);
+    // An SQS redelivery of a callback counted on an orphan: its record's read alone.
+    expect(await processed({ arrivalId: `${msgId}-b`, msgId, cKey, minutes: 5 }, 2)).toEqual([
+      "GetItem deliveryReports",
+    ]);
+    expect(await reportOf(msgId)).toMatchObject({ orphan: true, callbackCount: 2 });
+    expect((await reportOf(msgId))?.sentCKey).toBeUndefined();
+  });
+
+  it("a callback naming only a MsgId this stack does not know looks it up through the index every time", async () => {
+    const msgId = nextMsgId();
+    for (const [index, minutes] of [0, 5].entries()) {
+      expect(await processed({ arrivalId: `${msgId}-${index}`, msgId, minutes })).toEqual([
+        "GetItem deliveryReports",
+        "Query sentMessages",
+        "PutItem deliveryReports",
+      ]);
+    }
+    expect(await reportOf(msgId)).toMatchObject({ orphan: true, callbackCount: 2 });
+  });
+
+  it("a CKey that comes to an orphan known by its MsgId alone is looked up, and joins the message it reserved", async () => {
+    // Callbacks before the send's answer: the MsgId is not stored yet, the CKey's record is.
+    const msgId = nextMsgId();
+    const ckey = `early-${msgId}`;
+    await reserve(sentMessage(ckey));
+    await processed({ arrivalId: `${msgId}-a`, msgId, minutes: 0 });
+    expect(await reportOf(msgId)).toMatchObject({ orphan: true });
+    await processed({ arrivalId: `${msgId}-b`, msgId, cKey: ckey, minutes: 1 });
+    const report = await reportOf(msgId);
+    expect(report).toMatchObject({ sentCKey: ckey, callbackCount: 2 });
+    expect(report?.orphan).toBeUndefined();
+    expect((await pipeline.scan("sentMessages")).find((item) => item.ckey === ckey)).toMatchObject({
+      status: "delivered",
+      deliveryReportId: `MsgId#${msgId}`,
+    });
+  });
+
+  it("an SQS redelivery of a callback that settled its message reads its record once, then the message", async () => {
+    const msgId = nextMsgId();
+    const ckey = `settled-${msgId}`;
+    await reserve(sentMessage(ckey));
+    expect(await processed({ arrivalId: `${msgId}-a`, msgId, cKey: ckey, minutes: 0 })).toEqual([
+      "GetItem deliveryReports",
+      "GetItem sentMessages",
+      "PutItem deliveryReports",
+      "UpdateItem sentMessages",
+    ]);
+    // Resumed from the record the count read (its event published again), not from a second read of it.
+    expect(await processed({ arrivalId: `${msgId}-a`, msgId, cKey: ckey, minutes: 0 }, 2)).toEqual([
+      "GetItem deliveryReports",
+      "GetItem sentMessages",
+    ]);
+  });
+});
+
+/** A reserved sent message still awaiting ToBeText's answer (no MsgId yet). */
+function sentMessage(ckey: string): SentMessage {
+  return {
+    ckey,
+    requestedAt: new Date(t0 - 60_000).toISOString(),
+    requestId: `request-${ckey}`,
+    attempt: "attempt-1",
+    sendOutcome: "sending",
+    status: "sending",
+  };
+}

@@ -49,7 +49,7 @@ export function inboundSmsEnvelope(
 }
 
 export function statusCallbackEnvelope(
-  options: ArrivalIdOption & { receivedAt?: string; msgId: string; status: string; errorCode: string },
+  options: ArrivalIdOption & { receivedAt?: string; msgId: string; cKey?: string; status: string; errorCode: string },
 ): Envelope {
   const code = statusCodes[options.errorCode] ?? unknownCode;
   return {
@@ -60,6 +60,7 @@ export function statusCallbackEnvelope(
       receivedAt: options.receivedAt ?? new Date().toISOString(),
       callback: {
         msgId: options.msgId,
+        ...(options.cKey === undefined ? {} : { cKey: options.cKey }),
         status: options.status,
         errorCode: options.errorCode,
         errorMeaning: code.meaning,

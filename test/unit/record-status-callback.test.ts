@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { countCallback, type DeliveryReport, maxListedCallbacks } from "../../functions/domain/delivery-report.ts";
 import type { CallbackArrival } from "../../functions/domain/envelope.ts";
+import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import type { StatusCallback } from "../../functions/domain/status-callback.ts";
 import { type ArrivalAssignment, dedupeStateLifetimeMs } from "../../functions/use-cases/arrival-markers.ts";
 import {
@@ -110,12 +111,15 @@ describe("recordStatusCallback", () => {
 
   it("changes nothing when the same delivery is processed again", async () => {
     const { ports, reports } = memoryPorts();
-    await recordStatusCallback(arrival("d1", 0), ports);
+    const first = await recordStatusCallback(arrival("d1", 0), ports);
+    expect(first.stored).toEqual(first.report);
     const before = structuredClone(reports.get("MsgId#m-1"));
 
     const again = await recordStatusCallback(arrival("d1", 0), ports);
     expect(again.counted).toBe(false);
     expect(again.recordId).toBe("MsgId#m-1");
+    expect(again.report).toBeUndefined();
+    expect(again.stored).toEqual(before);
     expect(reports.get("MsgId#m-1")).toEqual(before);
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
   });
@@ -145,7 +149,8 @@ describe("recordStatusCallback", () => {
     expect(report?.callbackCount).toBe(total);
 
     const again = await recordStatusCallback(arrival("d0", 0), ports);
-    expect(again).toEqual({ recordId: "MsgId#m-1", counted: false, report: undefined });
+    // The record as stored comes back: a redelivery resumes from it without reading it again.
+    expect(again).toEqual({ recordId: "MsgId#m-1", counted: false, report: undefined, stored: report });
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(total);
   });
 
@@ -263,6 +268,98 @@ describe("recordStatusCallback", () => {
     const retried = await recordStatusCallback(arrival("d1", 0), ports);
     expect(retried.counted).toBe(true);
     expect(reports.get("MsgId#m-1")?.callbackCount).toBe(1);
+  });
+});
+
+describe("recordStatusCallback joining the sent message", () => {
+  const sentOrder42: SentMessage = {
+    ckey: "order-42",
+    requestedAt: at(-60_000),
+    requestId: "r",
+    attempt: "a",
+    sendOutcome: "sending",
+    status: "sending",
+  };
+  /** `findSent` over a set of sent messages (by the record's CKey, else none), each look-up noted. */
+  function findSentOver(records: SentMessage[]) {
+    const lookups: string[] = [];
+    const findSent = async (report: DeliveryReport) => {
+      lookups.push(report.cKey ?? `(MsgId ${report.msgId})`);
+      return records.find((record) => record.ckey === report.cKey);
+    };
+    return { findSent, lookups, records };
+  }
+  const { msgId: _msgId, ...withoutMsgId } = success;
+  const { cKey: _cKey, ...withoutCKey } = success;
+
+  it("a callback whose CKey names no sent message is an orphan; later ones look it up no more", async () => {
+    const { ports, reports } = memoryPorts();
+    const { findSent, lookups } = findSentOver([]);
+    const first = await recordStatusCallback(arrival("d1", 0), ports, findSent);
+    expect(first).toMatchObject({ counted: true, sent: undefined, report: { orphan: true, cKey: "order-42" } });
+    expect(lookups).toEqual(["order-42"]);
+
+    // A repeat, a different result, one naming the MsgId only: each counted, still an orphan, no look-up.
+    for (const [id, callback] of [
+      ["d2", success],
+      ["d3", { ...success, status: "Failed", errorCode: "400", outcome: "failed" as const }],
+      ["d4", withoutCKey],
+    ] as const) {
+      const recorded = await recordStatusCallback(arrival(id, 60_000, callback), ports, findSent);
+      expect(recorded).toMatchObject({ counted: true, sent: undefined, report: { orphan: true } });
+    }
+    expect(lookups).toEqual(["order-42"]);
+    expect(reports.get("MsgId#m-1")).toMatchObject({ callbackCount: 4, orphan: true });
+    expect(reports.get("MsgId#m-1")?.sentCKey).toBeUndefined();
+  });
+
+  it("a CKey-keyed orphan looks its CKey up once", async () => {
+    const { ports } = memoryPorts();
+    const { findSent, lookups } = findSentOver([]);
+    await recordStatusCallback(arrival("d1", 0, withoutMsgId), ports, findSent);
+    await recordStatusCallback(arrival("d2", 1000, withoutMsgId), ports, findSent);
+    expect(lookups).toEqual(["order-42"]);
+  });
+
+  it("an orphan known by its MsgId alone keeps looking: the sender may store the MsgId later", async () => {
+    const { ports, reports } = memoryPorts();
+    const sent = findSentOver([]);
+    await recordStatusCallback(arrival("d1", 0, withoutCKey), ports, sent.findSent);
+    await recordStatusCallback(arrival("d2", 1000, withoutCKey), ports, sent.findSent);
+    expect(sent.lookups).toEqual(["(MsgId m-1)", "(MsgId m-1)"]);
+    expect(reports.get("MsgId#m-1")).toMatchObject({ orphan: true });
+  });
+
+  it("a CKey that comes to an orphan known by its MsgId alone is looked up, and joins its message", async () => {
+    // Callbacks before the send's answer: the first names only the MsgId, the next the CKey too.
+    const { ports, reports } = memoryPorts();
+    const { findSent, lookups } = findSentOver([sentOrder42]);
+    const first = await recordStatusCallback(arrival("d1", 0, withoutCKey), ports, findSent);
+    expect(first.report).toMatchObject({ orphan: true });
+    const second = await recordStatusCallback(arrival("d2", 1000), ports, findSent);
+    expect(second.sent).toEqual(sentOrder42);
+    expect(lookups).toEqual(["(MsgId m-1)", "order-42"]);
+    expect(reports.get("MsgId#m-1")).toMatchObject({ sentCKey: "order-42", cKey: "order-42" });
+    expect(reports.get("MsgId#m-1")?.orphan).toBeUndefined();
+  });
+
+  it("a CKey earlier than the orphan's own is looked up", async () => {
+    const { ports } = memoryPorts();
+    const { findSent, lookups } = findSentOver([]);
+    await recordStatusCallback(arrival("d1", 5000), ports, findSent);
+    // Arrived first, with another CKey: the record's CKey becomes its, not looked up yet.
+    await recordStatusCallback(arrival("d0", 0, { ...success, cKey: "order-43" }), ports, findSent);
+    expect(lookups).toEqual(["order-42", "order-43"]);
+  });
+
+  it("a joined record keeps its sent message", async () => {
+    const { ports, reports } = memoryPorts();
+    const { findSent, lookups } = findSentOver([sentOrder42]);
+    await recordStatusCallback(arrival("d1", 0), ports, findSent);
+    const second = await recordStatusCallback(arrival("d2", 1000), ports, findSent);
+    expect(second.sent).toEqual(sentOrder42);
+    expect(lookups).toEqual(["order-42", "order-42"]);
+    expect(reports.get("MsgId#m-1")).toMatchObject({ sentCKey: "order-42" });
   });
 });
 

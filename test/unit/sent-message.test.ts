@@ -7,7 +7,12 @@ import {
   type SentMessage,
   toBeTextFields,
 } from "../../functions/domain/sent-message.ts";
-import { changesSentMessage, type ReportUpdate } from "../../functions/use-cases/settle-sent-message.ts";
+import {
+  changesSentMessage,
+  type ReportUpdate,
+  type SentMessageLookup,
+  sentMessageOf,
+} from "../../functions/use-cases/settle-sent-message.ts";
 
 const numbers = { allowed: ["+8215881234", "+82212345678"] };
 
@@ -165,5 +170,53 @@ describe("changesSentMessage", () => {
   it("links a record it did not know", () => {
     const { deliveryReportId: _id, ...unlinked } = sent;
     expect(changesSentMessage(unlinked, { deliveryReportId: "CKey#k", reportedStatus: "Pending" })).toBe(true);
+  });
+});
+
+describe("sentMessageOf", () => {
+  const sent: SentMessage = {
+    ckey: "order-7",
+    requestedAt: "2026-01-01T00:00:00.000Z",
+    requestId: "r",
+    attempt: "a",
+    sendOutcome: "accepted",
+    status: "accepted",
+    msgId: "m-7",
+  };
+  /** The sent messages by CKey, and the MsgId index over them; every look-up noted. */
+  function lookupOf(records: SentMessage[]) {
+    const calls: string[] = [];
+    const lookup: SentMessageLookup = {
+      findSent: async (ckey) => {
+        calls.push(`findSent ${ckey}`);
+        return records.find((record) => record.ckey === ckey);
+      },
+      findCKeyByMsgId: async (msgId) => {
+        calls.push(`findCKeyByMsgId ${msgId}`);
+        return records.find((record) => record.msgId === msgId)?.ckey;
+      },
+    };
+    return { lookup, calls };
+  }
+
+  it("finds a message by the CKey its callbacks carry, with one read", async () => {
+    const { lookup, calls } = lookupOf([sent]);
+    expect(await sentMessageOf({ cKey: "order-7", msgId: "m-7" }, lookup)).toEqual(sent);
+    expect(calls).toEqual(["findSent order-7"]);
+  });
+
+  it("with a CKey that names no message of this stack, reads no MsgId index: the MsgId is that CKey's message's", async () => {
+    const { lookup, calls } = lookupOf([sent]);
+    expect(await sentMessageOf({ cKey: "order-0", msgId: "m-7" }, lookup)).toBeUndefined();
+    expect(calls).toEqual(["findSent order-0"]);
+  });
+
+  it("without a CKey, finds the message by its MsgId through the index", async () => {
+    const { lookup, calls } = lookupOf([sent]);
+    expect(await sentMessageOf({ msgId: "m-7" }, lookup)).toEqual(sent);
+    expect(calls).toEqual(["findCKeyByMsgId m-7", "findSent order-7"]);
+    const unknown = lookupOf([sent]);
+    expect(await sentMessageOf({ msgId: "m-0" }, unknown.lookup)).toBeUndefined();
+    expect(unknown.calls).toEqual(["findCKeyByMsgId m-0"]);
   });
 });
