@@ -100,17 +100,29 @@ const importOnce = (outfile: string): number =>
  * weighs on ours and the floors alike, where back-to-back runs of one bundle would catch a busy
  * spell alone (the ratios are what the figures compare).
  */
-function importTimesInTurns(files: readonly string[]): Map<string, Measured["importMs"]> {
+function importTimesInTurns(files: readonly string[]): Map<string, number[]> {
   const timings = new Map(files.map((file) => [file, [] as number[]]));
   for (let round = 0; round < runs; round++) {
     for (const file of files) timings.get(file)?.push(importOnce(file));
   }
-  return new Map(
-    [...timings].map(([file, times]) => [
-      file,
-      { median: median(times), min: Math.min(...times), max: Math.max(...times) },
-    ]),
-  );
+  return timings;
+}
+
+const summary = (times: number[]): Measured["importMs"] => ({
+  median: median(times),
+  min: Math.min(...times),
+  max: Math.max(...times),
+});
+
+/**
+ * Ours / the floor, round by round (the two imported one after the other), then their median and
+ * quartiles: a spell that slows a whole round weighs on both sides of its ratio, so this is steadier
+ * than the ratio of the two medians.
+ */
+function pairedRatio(ours: number[], floor: number[]): NonNullable<Measured["ratioToFloor"]> {
+  const ratios = ours.map((time, round) => time / (floor[round] ?? Number.NaN)).sort((a, b) => a - b);
+  const at = (share: number) => ratios[Math.round((ratios.length - 1) * share)] ?? Number.NaN;
+  return { median: median(ratios), p25: at(0.25), p75: at(0.75) };
 }
 
 progress(`cold start: ${entries.length} bundles, ${runs} rounds of fresh imports, alone and as deployed (map beside)`);
@@ -125,19 +137,24 @@ try {
     await bundle(entry, files[index]?.deployed ?? "", true);
   }
   const times = importTimesInTurns(files.flatMap(({ plain, deployed }) => [plain, deployed]));
+  const floorFiles = (floor: string) => files[entries.findIndex((entry) => entry.id === floor)];
   for (const [index, { id, floor }] of entries.entries()) {
     const plainFile = files[index]?.plain ?? "";
     const deployedFile = files[index]?.deployed ?? "";
-    const plain = times.get(plainFile) ?? { median: Number.NaN, min: Number.NaN, max: Number.NaN };
-    const deployed = times.get(deployedFile) ?? plain;
+    const plain = times.get(plainFile) ?? [];
+    const deployed = times.get(deployedFile) ?? [];
+    const floorOf = floor ? floorFiles(floor) : undefined;
+    const ratio = (mine: number[], floorFile: string | undefined) =>
+      floorFile ? { ratioToFloor: pairedRatio(mine, times.get(floorFile) ?? []) } : {};
     handlers.push({
       id,
       floor,
-      plain: { bundleBytes: statSync(plainFile).size, importMs: plain },
+      plain: { bundleBytes: statSync(plainFile).size, importMs: summary(plain), ...ratio(plain, floorOf?.plain) },
       deployed: {
         bundleBytes: statSync(deployedFile).size,
         mapBytes: statSync(`${deployedFile}.map`).size,
-        importMs: deployed,
+        importMs: summary(deployed),
+        ...ratio(deployed, floorOf?.deployed),
       },
     });
   }

@@ -107,6 +107,8 @@ export interface CpuFigures {
 export interface ColdStartMeasured {
   bundleBytes: number;
   importMs: { median: number; min: number; max: number };
+  /** Ours / the floor's import, round by round: their median and quartiles (absent for a floor). */
+  ratioToFloor?: { median: number; p25: number; p75: number };
 }
 
 export interface ColdStartFigures {
