@@ -82,14 +82,20 @@ try {
     region: localRegion,
     credentials: localCredentials,
   });
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: "bench-floor",
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: "messageId", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "messageId", AttributeType: "S" }],
-    }),
-  );
+  /** A floor's table: keyed by `messageId`, no index. */
+  const createFloorTable = (name: string) =>
+    dynamo.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [{ AttributeName: "messageId", KeyType: "HASH" }],
+        AttributeDefinitions: [{ AttributeName: "messageId", AttributeType: "S" }],
+      }),
+    );
+  await createFloorTable("bench-floor");
+  // The floor without events stores the same messages in a table of its own, so that they are new to it too.
+  await createFloorTable("bench-floor-without-events");
+  dynamo.destroy();
 
   // As the local stack sets them, before the handlers are imported (they read them at load).
   Object.assign(process.env, {
@@ -231,16 +237,6 @@ try {
     throw new Error("a receive function did not queue every request");
   }
   progress("cpu: receive functions timed");
-  // The floor without events stores the same messages in a table of its own, so that they are new to it too.
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: "bench-floor-without-events",
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: "messageId", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "messageId", AttributeType: "S" }],
-    }),
-  );
-  dynamo.destroy();
   const floorWithoutEvents = (bodies: string[]) =>
     timed(warmUp, invocations, process_(handlers.processor.floorWithoutEvents, "floorProcessor", bodies));
   const processorNew = {
