@@ -1,22 +1,12 @@
-/**
- * Events out and auto-replies, through the local stack: the functions publish to fauxqs's SNS topic,
- * the stack's own subscriber logs what it receives (what `npm run events` prints), and auto-replies go
- * through the outbox and the sender to the ToBeText simulator, whose requests are counted here.
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Envelope } from "../../functions/domain/envelope.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { readEventsLog } from "../../infra/local/events-log.ts";
-import { localStackState } from "../../infra/local/stack.ts";
-import { writeLocalState } from "../../infra/local/state.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope, statusCallbackEnvelope } from "../support/envelopes.ts";
-import { startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 /** The account's numbers: a landline the SMS are sent to, and a mobile of its own. */
@@ -314,14 +304,13 @@ describe("sent.status-changed", () => {
 });
 
 describe("npm run events", () => {
+  let state: Awaited<ReturnType<typeof stackStateDir>>;
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tobetext-events-"));
-    await writeLocalState(localStackState(pipeline.stack), dir);
+    state = await stackStateDir(pipeline.stack, "tobetext-events-");
+    ({ dir } = state);
   });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => state?.remove());
 
   it("--json prints every event published so far, one JSON object a line, and exits 0", async () => {
     await settled();

@@ -1,21 +1,10 @@
-/**
- * Opt-out (수신거부) through the local stack: an inbound keyword SMS puts its sender on the suppression
- * list (with its evidence), the sender refuses sends to it unless marked transactional, an opt-in lifts
- * it, the confirmation reply goes out through the outbox, and retries, redeliveries and processing out of
- * order change nothing but what the latest request decides. `npm run records -- --suppressed` lists it.
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Suppression } from "../../functions/domain/opt-out.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
-import { localStackState } from "../../infra/local/stack.ts";
-import { writeLocalState } from "../../infra/local/state.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope } from "../support/envelopes.ts";
-import { startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -24,6 +13,7 @@ const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 
 let pipeline: TestPipeline;
 let simulator: RunningSimulator;
+let state: Awaited<ReturnType<typeof stackStateDir>> | undefined;
 let stateDir: string;
 let sequence = 0;
 
@@ -36,13 +26,13 @@ beforeAll(async () => {
     },
     1,
   ));
-  stateDir = await mkdtemp(join(tmpdir(), "tobetext-opt-out-"));
-  await writeLocalState(localStackState(pipeline.stack), stateDir);
+  state = await stackStateDir(pipeline.stack, "tobetext-opt-out-");
+  stateDir = state.dir;
 }, 60_000);
 
 afterAll(async () => {
   await pipeline?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  await state?.remove();
 });
 
 afterEach(killAll);

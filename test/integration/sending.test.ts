@@ -1,19 +1,9 @@
-/**
- * Sending, through the local stack and the ToBeText simulator it starts: requests on the outbox
- * queue, the sender at most once per CKey, ToBeText's answers and error codes, status callbacks
- * joined to their sent message in either order, and the sweep's expiry.
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
-import { localStackState } from "../../infra/local/stack.ts";
-import { writeLocalState } from "../../infra/local/state.ts";
 import type { Plan, RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
-import { startSendingPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
+import { stackStateDir, startSendingPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -290,14 +280,13 @@ describe("expiry", () => {
 });
 
 describe("npm run send", () => {
+  let state: Awaited<ReturnType<typeof stackStateDir>>;
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tobetext-send-"));
-    await writeLocalState(localStackState(pipeline.stack), dir);
+    state = await stackStateDir(pipeline.stack, "tobetext-send-");
+    ({ dir } = state);
   });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => state?.remove());
 
   const runSend = async (args: string[]) => {
     const run = runNode(["infra/tools/send.ts", ...args], { TOBETEXT_LOCAL_DIR: dir });

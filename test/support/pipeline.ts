@@ -2,6 +2,9 @@
  * Test access to a local stack: the same one `npm start` runs, in memory, on free ports.
  * Requests go over HTTP; records are read back through the DynamoDB API.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -12,8 +15,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
+import { type LocalStack, type LocalStackOptions, localStackState, startLocalStack } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
+import { writeLocalState } from "../../infra/local/state.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { type QueueId, type TableId, urlSecretSettings } from "../../infra/topology.ts";
 
@@ -190,4 +194,17 @@ export async function startSendingPipeline(
   });
   if (!pipeline.stack.simulator) throw new Error("the local stack started no simulator");
   return { pipeline, simulator: pipeline.stack.simulator };
+}
+
+/**
+ * The running stack's state, as `npm start` writes it, in a temporary folder of its own: what the
+ * tools (`npm run send`, `events`, `records`...) find through TOBETEXT_LOCAL_DIR. `remove` when done.
+ */
+export async function stackStateDir(
+  stack: LocalStack,
+  prefix: string,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await writeLocalState(localStackState(stack), dir);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
