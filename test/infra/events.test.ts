@@ -6,31 +6,20 @@
 
 import { rmSync } from "node:fs";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventsTopicSetting, queueUrlSettings } from "../../functions/contract.ts";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
-import {
-  asList,
-  type Statement,
-  type SynthesizedStack,
-  roleStatements as statementsOfRole,
-  synthWithoutBundling,
-} from "./synth.ts";
+import { asList, type Statement, roleStatements as statementsOfRole, synthOncePerFile } from "./synth.ts";
 
-let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
-beforeAll(() => {
-  synthesized = synthWithoutBundling({ stage: "events" });
+synthOncePerFile({ stage: "events" }, (synthesized) => {
   ({ stack, template } = synthesized);
 });
 
-afterAll(() => synthesized.remove());
-
-const _resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const resources = () =>
   template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const topicArn = () => stack.resolve(stack.topics.events.topic.topicArn);

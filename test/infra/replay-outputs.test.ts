@@ -7,28 +7,27 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outputKeys } from "../../infra/outputs.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
 import { deployedReplayTarget, ReplayInputError } from "../../infra/tools/replay.ts";
 import { settingNames } from "../../infra/topology.ts";
-import { type SynthesizedStack, synthWithoutBundling } from "./synth.ts";
+import { synthOncePerFile } from "./synth.ts";
 
-let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
-beforeAll(() => {
-  synthesized = synthWithoutBundling({
+synthOncePerFile(
+  {
     stage: "replay",
     [settingNames.receivingNumbers]: "010-1234-1234,010-9999-8888",
     [settingNames.prefixes]: "TEST,SHOP",
     [settingNames.allowedSources]: "203.0.113.0/24",
-  });
-  ({ stack, template } = synthesized);
-});
-
-afterAll(() => synthesized.remove());
+  },
+  (synthesized) => {
+    ({ stack, template } = synthesized);
+  },
+);
 
 describe("the outputs npm run replay reads", () => {
   it("AcceptanceSettings: the numbers and prefixes the functions get, and no other setting", () => {

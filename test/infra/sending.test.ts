@@ -1,7 +1,7 @@
 import type { CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sendCredentialSettings, statusCallbackUrlSetting } from "../../functions/contract.ts";
 import { type FunctionResources, functionAccess } from "../../infra/constructs/function-access.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
@@ -20,29 +20,19 @@ import {
   urlSecretSettings,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, lineLabels } from "./dashboard.ts";
-import {
-  asList,
-  type Statement,
-  type SynthesizedStack,
-  roleStatements as statementsOfRole,
-  synthWithoutBundling,
-} from "./synth.ts";
+import { asList, type Statement, roleStatements as statementsOfRole, synthOncePerFile } from "./synth.ts";
 
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
 }
 
-let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
 
-beforeAll(() => {
-  synthesized = synthWithoutBundling({ stage: "sending" });
+synthOncePerFile({ stage: "sending" }, (synthesized) => {
   ({ stack, template } = synthesized);
 });
-
-afterAll(() => synthesized.remove());
 
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const logicalIdOf = (construct: IConstruct) =>

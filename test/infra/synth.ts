@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from "node:fs";
 import type { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { afterAll, beforeAll } from "vitest";
 import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
 
@@ -33,6 +34,19 @@ export function synthWithoutBundling(context: Record<string, unknown>): Synthesi
     template: Template.fromStack(stack),
     remove: () => rmSync(app.outdir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The stack synthesized once for a test file: before its tests (handed to `use`, which keeps what it
+ * reads), removed after them.
+ */
+export function synthOncePerFile(context: Record<string, unknown>, use: (synthesized: SynthesizedStack) => void): void {
+  let synthesized: SynthesizedStack | undefined;
+  beforeAll(() => {
+    synthesized = synthWithoutBundling(context);
+    use(synthesized);
+  });
+  afterAll(() => synthesized?.remove());
 }
 
 /** A statement of an IAM policy, as the template has it. */

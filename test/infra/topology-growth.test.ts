@@ -1,8 +1,8 @@
-import type { CfnElement } from "aws-cdk-lib";
+import type { App, CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import { outputKeys } from "../../infra/outputs.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
@@ -20,12 +20,7 @@ import {
   schedules,
 } from "../../infra/topology.ts";
 import { dashboardWidgets, dimensionValues, lineLabels } from "./dashboard.ts";
-import {
-  type Statement,
-  type SynthesizedStack,
-  roleStatements as statementsOfRole,
-  synthWithoutBundling,
-} from "./synth.ts";
+import { type Statement, roleStatements as statementsOfRole, synthOncePerFile } from "./synth.ts";
 
 vi.mock("../../infra/topology.ts", async (importOriginal) => {
   const topology = await importOriginal<typeof import("../../infra/topology.ts")>();
@@ -75,16 +70,13 @@ const faxes = (queues as Record<string, QueueDefinition>).faxes as QueueDefiniti
 const faxProcessor = (consumers as Record<string, ConsumerDefinition>)[faxProcessorId] as ConsumerDefinition;
 const faxSweepId = "faxSweep" as ScheduleId;
 
-let synthesized: SynthesizedStack;
 let stack: ReceiverStack;
 let template: Template;
+let app: App;
 
-beforeAll(() => {
-  synthesized = synthWithoutBundling({ stage: "grown" });
-  ({ stack, template } = synthesized);
+synthOncePerFile({ stage: "grown" }, (synthesized) => {
+  ({ stack, template, app } = synthesized);
 });
-
-afterAll(() => synthesized.remove());
 
 const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -199,7 +191,7 @@ describe("a consumer added to the topology", () => {
   });
 
   it("leaves the app free of cdk-nag findings", () => {
-    expect(new AwsSolutionsChecks().validateScope(synthesized.app).violations).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 });
 
