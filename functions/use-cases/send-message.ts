@@ -92,11 +92,11 @@ export async function sendMessage(
   const checked = checkSendRequest(parseJson(request.body), settings.numbers, request.requestId);
   if (!checked.ok) {
     // Kept, keyed by its CKey, or by its SQS message when its CKey is unusable.
-    const record = refusedRecord({ ...checked, ckey: checked.ckey ?? `refused:${request.requestId}` }, ids, now());
-    const existing = await ports.reserve(record);
-    if (existing) return held(existing, request.requestId, false, ports);
-    await publishStatus(ports.events, record);
-    return { kind: "refused-here", record };
+    return refuseHere(
+      refusedRecord({ ...checked, ckey: checked.ckey ?? `refused:${request.requestId}` }, ids, now()),
+      request.requestId,
+      ports,
+    );
   }
   const { command } = checked;
   // One read per send that is not transactional: a number that opted out gets no advertising.
@@ -104,10 +104,9 @@ export async function sendMessage(
     const suppression = await ports.findSuppression(command.to.e164);
     if (suppression?.suppressed) {
       const refusal = { field: "to", reason: suppressedReason(suppression) };
-      const request = { to: command.to.asSent, from: command.from.e164, text: command.text, ckey: command.ckey };
-      const record = refusedRecord({ ok: false, ckey: command.ckey, request, refusal }, ids, now());
-      const existing = await ports.reserve(record);
-      return existing ? { kind: "held", record: existing, stalled: false } : { kind: "refused-here", record };
+      const asked = { to: command.to.asSent, from: command.from.e164, text: command.text, ckey: command.ckey };
+      const record = refusedRecord({ ok: false, ckey: command.ckey, request: asked, refusal }, ids, now());
+      return refuseHere(record, request.requestId, ports);
     }
   }
   // Before the reservation: a configuration fault fails the request whole, and SQS delivers it again.
@@ -144,6 +143,17 @@ export async function sendMessage(
       : await ports.findReportByMsgId(outcome.msgId);
   const joined = report ? await settleFromReport(command.ckey, report, ports) : undefined;
   return { kind: "sent", outcome, ckey: command.ckey, joined: joined !== undefined };
+}
+
+/**
+ * A request refused before ToBeText, kept under its CKey and announced (`refused`), as every status
+ * is; a CKey already taken is held as any other (an SQS redelivery announces it again).
+ */
+async function refuseHere(record: SentMessage, requestId: string, ports: SendPorts): Promise<SendResult> {
+  const existing = await ports.reserve(record);
+  if (existing) return held(existing, requestId, false, ports);
+  await publishStatus(ports.events, record);
+  return { kind: "refused-here", record };
 }
 
 /** A reservation whose invocation stopped (it outlived any sender) is recorded `unknown`, never sent again. */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Suppression } from "../../functions/domain/opt-out.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
+import { readEventsLog } from "../../infra/local/events-log.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope } from "../support/envelopes.ts";
@@ -112,6 +113,20 @@ describe("an opt-out SMS", () => {
     expect(refused.awaiting).toBeUndefined();
     await pipeline.stack.idle();
     expect(requestsFor(ckey)).toEqual([]);
+    // Announced like any refusal before ToBeText (README "Events").
+    const announced = await pipeline.eventually(
+      async () =>
+        ((await readEventsLog(pipeline.stack.eventsLog)) as { id: string }[]).filter(
+          (event) => event.id === `sent:${ckey}:refused`,
+        ),
+      (found) => found.length > 0,
+    );
+    expect(announced).toEqual([
+      expect.objectContaining({
+        type: "sent.status-changed",
+        data: expect.objectContaining({ ckey, status: "refused" }),
+      }),
+    ]);
   });
 
   it("is confirmed by a transactional reply from the number it came to, with the request's date", async () => {
