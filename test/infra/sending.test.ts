@@ -1,3 +1,10 @@
+/**
+ * Sending on AWS: the outbox (its queue, its dead letters, the SendSmsPolicy customers attach), the sender
+ * that consumes it, the result sweep on its schedule, the ToBeText credentials secret and the expired-share
+ * alarm, with exactly the IAM each has. The lists here are written out, not derived from the topology: they
+ * are what a reviewer agreed each function may do. The app is synthesized as `cdk synth` builds it, without
+ * bundling (no template property read here depends on it).
+ */
 import type { CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";

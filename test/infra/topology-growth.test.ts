@@ -1,3 +1,8 @@
+/**
+ * A route, a consumer and a schedule added to the topology, and nothing else changed: the stack gives them
+ * everything the existing ones have. The topology here is the real one plus a made-up fax route,
+ * its queue, its processor and a sweep; the app is synthesized without bundling (no handler is read).
+ */
 import type { App, CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";

@@ -1,3 +1,8 @@
+/**
+ * Events out and auto-replies, through the local stack: the functions publish to fauxqs's SNS topic,
+ * the stack's own subscriber logs what it receives (what `npm run events` prints), and auto-replies go
+ * through the outbox and the sender to the ToBeText simulator, whose requests are counted here.
+ */
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Envelope } from "../../functions/domain/envelope.ts";

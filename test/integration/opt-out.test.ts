@@ -1,3 +1,9 @@
+/**
+ * Opt-out (수신거부) through the local stack: an inbound keyword SMS puts its sender on the suppression
+ * list (with its evidence), the sender refuses sends to it unless marked transactional, an opt-in lifts
+ * it, the confirmation reply goes out through the outbox, and retries, redeliveries and processing out of
+ * order change nothing but what the latest request decides. `npm run records -- --suppressed` lists it.
+ */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Suppression } from "../../functions/domain/opt-out.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";

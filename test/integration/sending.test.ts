@@ -1,3 +1,8 @@
+/**
+ * Sending, through the local stack and the ToBeText simulator it starts: requests on the outbox
+ * queue, the sender at most once per CKey, ToBeText's answers and error codes, status callbacks
+ * joined to their sent message in either order, and the sweep's expiry.
+ */
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
