@@ -85,6 +85,8 @@ export const sendCredentialSettings = {
   cid: "TOBETEXT_CID",
   token: "TOBETEXT_TOKEN",
   secretArn: "TOBETEXT_CREDENTIALS_SECRET_ARN",
+  /** The Cid the stack's secret is made with, until the operator puts ToBeText's: the sender refuses to send with it. */
+  placeholderCid: "SET-ME",
 } as const;
 
 /**

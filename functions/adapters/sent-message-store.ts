@@ -180,8 +180,6 @@ export function sentMessageStore(tableName: string) {
   } satisfies SentMessageLookup & Record<string, unknown>;
 }
 
-export type SentMessageStore = ReturnType<typeof sentMessageStore>;
-
 /** The delivery record's id, its MsgId (if the record has none yet) and the latest reported status. */
 function linkExpression(update: ReportUpdate) {
   const values: Record<string, unknown> = { ":reportId": update.deliveryReportId, ":reported": update.reportedStatus };

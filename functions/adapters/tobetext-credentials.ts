@@ -1,28 +1,21 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { CredentialsSource } from "../config/sender.ts";
 import { SettingError } from "../config/settings.ts";
-import { cachedSecretValue } from "./url-secrets.ts";
+import { sendCredentialSettings } from "../contract.ts";
+import { secretsManagerValue } from "./url-secrets.ts";
 
 export interface ToBeTextCredentials {
   cid: string;
   token: string;
 }
 
-/** The value the stack's secret is created with, until the customer puts ToBeText's own there. */
-export const placeholderCid = "SET-ME";
-
 /** ToBeText's Cid and token: as configured, or from Secrets Manager, read once per cache period. */
 export function toBeTextCredentials(source: CredentialsSource): () => Promise<ToBeTextCredentials> {
   if (!("secretArn" in source)) return async () => ({ cid: source.cid, token: source.token });
-  const client = new SecretsManagerClient({});
-  return cachedSecretValue(async () => {
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
-    return SecretString ?? "";
-  }, parseCredentials);
+  return secretsManagerValue(source.secretArn, parseCredentials);
 }
 
 /** The secret's JSON `{"cid": "...", "token": "..."}`; the stack's placeholder counts as not set. */
-export function parseCredentials(value: string): ToBeTextCredentials {
+function parseCredentials(value: string): ToBeTextCredentials {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -31,7 +24,7 @@ export function parseCredentials(value: string): ToBeTextCredentials {
   if (typeof cid !== "string" || typeof token !== "string" || cid.trim() === "" || token.trim() === "") {
     throw new SettingError('The ToBeText credentials secret must be JSON {"cid": "...", "token": "..."}');
   }
-  if (cid === placeholderCid) {
+  if (cid === sendCredentialSettings.placeholderCid) {
     throw new SettingError(
       "The ToBeText credentials secret still holds the stack's placeholder: put your Cid and token in it",
     );

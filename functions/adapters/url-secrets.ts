@@ -13,11 +13,20 @@ export type UrlSecrets = () => Promise<readonly string[]>;
  */
 export function urlSecretsFrom(source: UrlSecretSource): UrlSecrets {
   if ("secrets" in source) return async () => source.secrets;
-  const client = new SecretsManagerClient({});
-  return cachedSecrets(async () => {
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
+  return secretsManagerValue(source.secretArn, (value) => parseSecretValue(value, "the URL secret"));
+}
+
+/** One Secrets Manager client per execution environment, made when a function first reads a secret there. */
+let secretsManager: SecretsManagerClient | undefined;
+
+/** A Secrets Manager secret's string, parsed, read once per cache period (`cachedSecretValue`). */
+export function secretsManagerValue<T>(secretArn: string, parse: (value: string) => T): () => Promise<T> {
+  secretsManager ??= new SecretsManagerClient({});
+  const client = secretsManager;
+  return cachedSecretValue(async () => {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     return SecretString ?? "";
-  });
+  }, parse);
 }
 
 /** The secret's JSON `{"current": "...", "previous": "..."}`; `previous` is optional. */

@@ -4,7 +4,7 @@
  */
 import type { InboundArrival } from "./envelope.ts";
 import { eventSchemaVersion, type InboundReceived, type SentStatusChanged } from "./events.ts";
-import type { SentMessage, SentStatus } from "./sent-message.ts";
+import type { SentMessage } from "./sent-message.ts";
 
 /** A new inbound SMS: published for the arrival that opened its record (RecordedArrival.opened). */
 export function inboundReceived(
@@ -33,10 +33,8 @@ export function inboundReceived(
  * the send's outcome with ToBeText's ErrorCode and the reason. Undefined while it is only reserved
  * (`sending`: nothing has happened yet that a subscriber could act on).
  */
-export function sentStatusChanged(
-  record: SentMessage,
-  status: SentStatus = record.status,
-): SentStatusChanged | undefined {
+export function sentStatusChanged(record: SentMessage): SentStatusChanged | undefined {
+  const { status } = record;
   if (status === "sending") return undefined;
   const isResult = status === "delivered" || status === "failed" || status === "expired";
   const code = isResult ? record.resultCode : record.errorCode;

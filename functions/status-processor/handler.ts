@@ -7,7 +7,7 @@ import { metrics as metricNames } from "../contract.ts";
 import { clip, functionMetrics, logger } from "../observability.ts";
 import { envelopeProcessor } from "../sqs/envelope-processor.ts";
 import { recordStatusCallback } from "../use-cases/record-status-callback.ts";
-import { type Applied, resumeSettlement, sentMessageOf, settleFromReport } from "../use-cases/settle-sent-message.ts";
+import { sentMessageOf, settleRecordedCallback } from "../use-cases/settle-sent-message.ts";
 
 const metrics = functionMetrics();
 const { settings, tableNames } = readProcessorConfig(["deliveryReports", "dedupe", "rejectedRequests", "sentMessages"]);
@@ -28,16 +28,7 @@ export const handler = envelopeProcessor(
         sentMessageOf(report, sentMessages),
       );
       const { report, sent } = recorded;
-      // The record names its sent message already (written with the count): only the message is left to update.
-      // A redelivery (counted already) finishes what its first delivery may have left: the sent
-      // message's update, and its event (settle-sent-message.ts), from the record as the count
-      // found it (read once).
-      const applied: Applied | undefined =
-        report && sent
-          ? await settleFromReport(sent.ckey, { ...report, sentCKey: sent.ckey }, joinPorts, sent)
-          : recorded.counted || !recorded.stored
-            ? undefined
-            : await resumeSettlement(recorded.stored, joinPorts);
+      const applied = await settleRecordedCallback(recorded, joinPorts);
       logger.info("status callback stored", {
         arrivalId: arrival.arrivalId,
         apiRequestId: arrival.apiRequestId,

@@ -179,6 +179,6 @@ function recorded(messageId: string, attempt: Attempt, receivedAt: string): Reco
  * the order of processing and whatever DEDUPE_WINDOW_SECONDS is now. A continuation record copies a
  * full record's window, so its first arrival is not taken for a new SMS.
  */
-export function isOpenerOf(window: ArrivalWindow, receivedAt: string): boolean {
+function isOpenerOf(window: ArrivalWindow, receivedAt: string): boolean {
   return (Date.parse(window.windowFrom) + Date.parse(window.windowUntil)) / 2 === Date.parse(receivedAt);
 }

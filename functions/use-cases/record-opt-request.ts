@@ -128,7 +128,7 @@ function effectsOf(result: OptOutcome, retry: boolean): { publish?: OptRequest; 
   }
 }
 
-export function optEvent(number: string, request: OptRequest): DomainEvent {
+function optEvent(number: string, request: OptRequest): DomainEvent {
   return {
     schema: eventSchemaVersion,
     type: request.kind === "opt-out" ? "recipient.opted-out" : "recipient.opted-in",

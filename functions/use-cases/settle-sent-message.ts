@@ -2,6 +2,7 @@ import type { DeliveryReport } from "../domain/delivery-report.ts";
 import { sentStatusChanged } from "../domain/event-documents.ts";
 import type { EventPublisher } from "../domain/events.ts";
 import { type FinalResult, finalResultOf, type SentMessage } from "../domain/sent-message.ts";
+import type { RecordedCallback } from "./record-status-callback.ts";
 
 /** What a delivery record tells its sent message. */
 export interface ReportUpdate {
@@ -57,7 +58,7 @@ export async function sentMessageOf(
   return ckey === undefined ? undefined : lookup.findSent(ckey);
 }
 
-export function updateFromReport(report: DeliveryReport): ReportUpdate {
+function updateFromReport(report: DeliveryReport): ReportUpdate {
   const result = finalResultOf(report.outcome);
   const current = report.history.find(
     (entry) =>
@@ -89,7 +90,7 @@ export function changesSentMessage(sent: SentMessage, update: ReportUpdate): boo
 /** Joins a delivery record and its sent message, both ways; undefined when there is no such message. */
 export async function settleFromReport(
   ckey: string,
-  report: DeliveryReport & { sentCKey?: string },
+  report: DeliveryReport,
   ports: SentMessageJoinPorts,
   known?: SentMessage,
 ): Promise<Applied | undefined> {
@@ -112,7 +113,7 @@ export async function settleFromReport(
  * same id, never a new status. Repeated callbacks (new arrivals) never come here: they are counted.
  */
 export async function resumeSettlement(
-  report: DeliveryReport & { sentCKey?: string },
+  report: DeliveryReport,
   ports: SentMessageJoinPorts,
 ): Promise<Applied | undefined> {
   if (report.sentCKey === undefined) return undefined;
@@ -129,6 +130,22 @@ export async function resumeSettlement(
     await publishStatus(ports.events, sent);
   }
   return applied;
+}
+
+/**
+ * What a status callback, once recorded, does to its sent message. A counted one settles the message
+ * its record names (written with the count: only the message is left to update). An SQS redelivery
+ * (counted already) finishes what its first delivery may have left, the message's update and its
+ * event, from the record as the count found it.
+ */
+export async function settleRecordedCallback(
+  recorded: RecordedCallback,
+  ports: SentMessageJoinPorts,
+): Promise<Applied | undefined> {
+  const { report, sent, stored } = recorded;
+  if (report && sent) return settleFromReport(sent.ckey, report, ports, sent);
+  if (recorded.counted || !stored) return undefined;
+  return resumeSettlement(stored, ports);
 }
 
 /** The sent message as the result's write leaves it (the adapter's `applyReport`). */

@@ -1,6 +1,7 @@
 import { Stack, Validations } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { sendCredentialSettings } from "../../functions/contract.ts";
 import { outputKeys } from "../outputs.ts";
 import { namedOutput } from "./named-output.ts";
 
@@ -16,7 +17,7 @@ export function toBeTextCredentials(scope: Construct, id: string): Secret {
     // Generated once, when the secret is made: a later deploy leaves the value put since alone. Changing
     // this would make CloudFormation generate a new value over the real credentials.
     generateSecretString: {
-      secretStringTemplate: JSON.stringify({ cid: "SET-ME" }),
+      secretStringTemplate: JSON.stringify({ cid: sendCredentialSettings.placeholderCid }),
       generateStringKey: "token",
       excludePunctuation: true,
       includeSpace: false,
