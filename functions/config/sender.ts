@@ -18,8 +18,8 @@ export interface SendSettings {
   defaultSender: string | undefined;
 }
 
-/** The settings a user sets (checked at synth too, through readUserSettings). */
-export function readSendSettings(env: Env = process.env): SendSettings {
+/** The settings a user sets (checked at synth too, through readUserSettings); `numbers` when read already. */
+export function readSendSettings(env: Env = process.env, numbers: SenderNumbers = senderNumbers(env)): SendSettings {
   const sendApiUrl = setting(env, settingNames.sendApiUrl);
   let url: URL | undefined;
   try {
@@ -33,7 +33,7 @@ export function readSendSettings(env: Env = process.env): SendSettings {
   return {
     sendApiUrl,
     resultTimeoutMs: positiveInteger(env, settingNames.resultTimeoutSeconds) * 1000,
-    defaultSender: senderNumbers(env).default,
+    defaultSender: numbers.default,
   };
 }
 
@@ -64,8 +64,9 @@ export interface SenderConfig {
 export function readSenderConfig(env: Env = process.env): SenderConfig {
   const secretArn = env[sendCredentialSettings.secretArn]?.trim();
   const statusCallbackUrl = required(env, statusCallbackUrlSetting).replace(/\/+$/, "");
+  const numbers = senderNumbers(env);
   return {
-    settings: { ...readSendSettings(env), numbers: senderNumbers(env) },
+    settings: { ...readSendSettings(env, numbers), numbers },
     credentials: secretArn
       ? { secretArn }
       : { cid: required(env, sendCredentialSettings.cid), token: required(env, sendCredentialSettings.token) },

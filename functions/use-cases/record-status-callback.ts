@@ -80,7 +80,9 @@ export async function recordStatusCallback(
     const counting = countCallback(current, arrival, recordId);
     if (counting === undefined) return undefined;
     // Which sent message it reports on, written with the count: an orphan costs no second write.
-    sent = findSent && !knownOrphan(current, counting) ? await findSent(counting) : undefined;
+    // A record joined already names its sent message: found by that CKey, with no index read.
+    const joinedBefore = current?.sentCKey === undefined ? counting : { ...counting, sentCKey: current.sentCKey };
+    sent = findSent && !knownOrphan(current, counting) ? await findSent(joinedBefore) : undefined;
     const joined = sent?.ckey ?? current?.sentCKey;
     const next: DeliveryReport = {
       ...counting,

@@ -51,7 +51,8 @@ export interface RecordedOutcome extends AnswerOutcome {
   answeredAt: string;
 }
 
-export interface SendSettings {
+/** What a send is checked against: the numbers it may go from, and how long its result may take. */
+export interface SendRules {
   numbers: SenderNumbers;
   resultTimeoutMs: number;
 }
@@ -84,7 +85,7 @@ const maxAnswerCharacters = 2000;
 export async function sendMessage(
   request: { body: string; requestId: string },
   ports: SendPorts,
-  settings: SendSettings,
+  settings: SendRules,
   now: () => Date = () => new Date(),
 ): Promise<SendResult> {
   const attempt = randomUUID();

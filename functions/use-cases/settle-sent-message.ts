@@ -40,7 +40,8 @@ export interface SentMessageLookup {
 }
 
 /**
- * The sent message a delivery record reports on: by its CKey when it has one, else by its MsgId.
+ * The sent message a delivery record reports on: the one it names already (`sentCKey`), else by its
+ * CKey when it has one, else by its MsgId.
  * A CKey alone decides: results carry the CKey given at send time (tobetext-protocol.md), and a
  * CKey's record is reserved before ToBeText has the message, so a callback carrying the CKey of a
  * message this stack sent always finds it; when it finds none, the MsgId names no message of this
@@ -49,9 +50,10 @@ export interface SentMessageLookup {
  * stores the answer, and the sweep before it expires anything.
  */
 export async function sentMessageOf(
-  report: Pick<DeliveryReport, "cKey" | "msgId">,
+  report: Pick<DeliveryReport, "cKey" | "msgId" | "sentCKey">,
   lookup: SentMessageLookup,
 ): Promise<SentMessage | undefined> {
+  if (report.sentCKey !== undefined) return lookup.findSent(report.sentCKey);
   if (report.cKey !== undefined) return lookup.findSent(report.cKey);
   if (report.msgId === undefined) return undefined;
   const ckey = await lookup.findCKeyByMsgId(report.msgId);

@@ -219,4 +219,10 @@ describe("sentMessageOf", () => {
     expect(await sentMessageOf({ msgId: "m-0" }, unknown.lookup)).toBeUndefined();
     expect(unknown.calls).toEqual(["findCKeyByMsgId m-0"]);
   });
+
+  it("for a record that names its sent message already, reads that one alone, whatever the callback carries", async () => {
+    const { lookup, calls } = lookupOf([sent]);
+    expect(await sentMessageOf({ msgId: "m-7", sentCKey: "order-7" }, lookup)).toEqual(sent);
+    expect(calls).toEqual(["findSent order-7"]);
+  });
 });
