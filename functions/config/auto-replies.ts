@@ -13,9 +13,9 @@ import { type Env, listSetting, SettingError, setting } from "./settings.ts";
 export function readAutoReplySettings(env: Env = process.env): AutoReplySettings {
   const name = settingNames.autoReplies;
   const raw = setting(env, name);
-  const ownNumbers = [...listSetting(env, settingNames.receivingNumbers), setting(env, settingNames.defaultSender)]
-    .map((number) => number.trim())
-    .filter((number) => number !== "");
+  // Both read trimmed already; an unset TOBETEXT_SENDER is "".
+  const defaultSender = setting(env, settingNames.defaultSender);
+  const ownNumbers = [...listSetting(env, settingNames.receivingNumbers), ...(defaultSender ? [defaultSender] : [])];
   if (raw === "") return { replies: new Map(), ownNumbers };
   let parsed: unknown;
   try {

@@ -5,7 +5,7 @@
 import { queueUrlSettings, settingNames } from "../contract.ts";
 import { confirmationText, type OptKeywords, optKeywords } from "../domain/opt-out.ts";
 import { bodyProblem } from "../domain/send-body.ts";
-import { type Env, listSetting, required, SettingError, setting } from "./settings.ts";
+import { type Env, listSettingOrDefault, required, SettingError, setting } from "./settings.ts";
 
 export interface OptOutSettings {
   optKeywords: OptKeywords;
@@ -16,11 +16,9 @@ export interface OptOutSettings {
 
 export function readOptOutSettings(env: Env = process.env): OptOutSettings {
   // Unset or empty: the defaults. An opt-out list cannot be emptied: honouring opt-outs is the law.
-  const list = (name: typeof settingNames.optOutKeywords | typeof settingNames.optInKeywords) =>
-    listSetting({ [name]: setting(env, name) }, name);
-  const optOut = list(settingNames.optOutKeywords);
+  const optOut = listSettingOrDefault(env, settingNames.optOutKeywords);
   if (optOut.length === 0) throw new SettingError(`Setting ${settingNames.optOutKeywords} names no keyword`);
-  const keywords = optKeywords(optOut, list(settingNames.optInKeywords));
+  const keywords = optKeywords(optOut, listSettingOrDefault(env, settingNames.optInKeywords));
   if ("problem" in keywords) {
     throw new SettingError(
       `Settings ${settingNames.optOutKeywords} and ${settingNames.optInKeywords}: ${keywords.problem}`,

@@ -31,11 +31,19 @@ export function required(env: Env, name: string): string {
 
 /** A comma-separated list; empty entries are dropped. */
 export function listSetting(env: Env, name: string): string[] {
-  return (env[name] ?? "")
+  return commaList(env[name] ?? "");
+}
+
+/** A comma-separated setting with a default in the contract, used when it is unset or empty. */
+export function listSettingOrDefault(env: Env, name: keyof typeof settingDefaults): string[] {
+  return commaList(setting(env, name));
+}
+
+const commaList = (value: string) =>
+  value
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-}
 
 /** The value, else the contract's default. */
 export function setting(env: Env, name: keyof typeof settingDefaults): string {

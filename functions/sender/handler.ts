@@ -8,15 +8,13 @@ import { toBeTextCredentials } from "../adapters/tobetext-credentials.ts";
 import { urlSecretsFrom } from "../adapters/url-secrets.ts";
 import { readEventsTopicArn } from "../config/events.ts";
 import { readSenderConfig } from "../config/sender.ts";
-import { logLevel } from "../config/settings.ts";
 import { metrics as metricNames } from "../contract.ts";
-import { clip, functionMetrics, logger, useLogLevel } from "../observability.ts";
+import { clip, functionMetrics, logger } from "../observability.ts";
 import { sqsBatchHandler } from "../sqs/batch-handler.ts";
 import { type SendResult, sendMessage } from "../use-cases/send-message.ts";
 
 const config = readSenderConfig();
 const events = snsEventPublisher(readEventsTopicArn());
-useLogLevel(logLevel());
 const metrics = functionMetrics();
 const sentMessages = sentMessageStore(config.tableNames.sentMessages);
 const reports = deliveryReportLinks(config.tableNames.deliveryReports);
