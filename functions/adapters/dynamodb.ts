@@ -75,12 +75,24 @@ export function putIfAbsent(tableName: string, item: Record<string, unknown>, ke
 
 /** Sends a conditional write: true when it was made, false when its condition refused it. */
 export async function conditionalWrite(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
+  // One client sends them all; the union only keeps its overloads apart.
+  return (await unlessConditionFails(documentClient.send(command as PutCommand))) !== undefined;
+}
+
+/**
+ * A conditional update's item as it wrote it (it must ask `ReturnValues: "ALL_NEW"`), or undefined
+ * when its condition refused it: what was written, for whoever announces it, without a read.
+ */
+export async function conditionalUpdate<T>(command: UpdateCommand): Promise<T | undefined> {
+  const output = await unlessConditionFails(documentClient.send(command));
+  return output?.Attributes as T | undefined;
+}
+
+async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
   try {
-    // One client sends them all; the union only keeps its overloads apart.
-    await documentClient.send(command as PutCommand);
-    return true;
+    return await write;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
   }
 }

@@ -2,10 +2,10 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { sentMessageIndexes } from "../contract.ts";
-import { awaitingResult, type SentMessage, type SentStatus } from "../domain/sent-message.ts";
+import { awaitingResult, type SentMessage } from "../domain/sent-message.ts";
 import type { RecordedOutcome } from "../use-cases/send-message.ts";
-import type { Applied, ReportUpdate, SentMessageLookup } from "../use-cases/settle-sent-message.ts";
-import { conditionalWrite as conditional, documentClient } from "./dynamodb.ts";
+import type { AppliedReport, ReportUpdate, SentMessageLookup } from "../use-cases/settle-sent-message.ts";
+import { conditionalWrite as conditional, conditionalUpdate, documentClient } from "./dynamodb.ts";
 
 /** DynamoDB behind sending, joining and the sweep: one item per CKey in the sent-messages table. */
 export function sentMessageStore(tableName: string) {
@@ -56,7 +56,8 @@ export function sentMessageStore(tableName: string) {
       }
     },
 
-    async recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<SentStatus | undefined> {
+    /** The record as the outcome leaves it, or undefined when this attempt's reservation is gone or answered. */
+    async recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<SentMessage | undefined> {
       const values: Record<string, unknown> = {
         ":outcome": outcome.sendOutcome,
         ":answeredAt": outcome.answeredAt,
@@ -81,24 +82,18 @@ export function sentMessageStore(tableName: string) {
       }
       // A refusal is final: nothing more is awaited.
       const removes = outcome.sendOutcome === "refused" ? " REMOVE awaiting, resultDueAt" : "";
-      try {
-        // The status as written: the outcome, or the result of a callback that came first.
-        const { Attributes } = await documentClient.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { ckey },
-            UpdateExpression: `SET ${sets.join(", ")}${removes}`,
-            ConditionExpression: "attempt = :attempt AND sendOutcome = :sending",
-            ExpressionAttributeNames: { "#status": "status", "#result": "result" },
-            ExpressionAttributeValues: values,
-            ReturnValues: "UPDATED_NEW",
-          }),
-        );
-        return (Attributes?.status as SentStatus | undefined) ?? outcome.sendOutcome;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return undefined;
-        throw error;
-      }
+      // Its status as written: the outcome, or the result of a callback that came first.
+      return conditionalUpdate<SentMessage>(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { ckey },
+          UpdateExpression: `SET ${sets.join(", ")}${removes}`,
+          ConditionExpression: "attempt = :attempt AND sendOutcome = :sending",
+          ExpressionAttributeNames: { "#status": "status", "#result": "result" },
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
     },
 
     async release(ckey: string, attempt: string): Promise<void> {
@@ -112,10 +107,10 @@ export function sentMessageStore(tableName: string) {
       );
     },
 
-    async applyReport(ckey: string, update: ReportUpdate): Promise<Applied> {
+    async applyReport(ckey: string, update: ReportUpdate): Promise<AppliedReport> {
       const link = linkExpression(update);
       if (update.result !== undefined) {
-        const settled = await conditional(
+        const settled = await conditionalUpdate<SentMessage>(
           new UpdateCommand({
             TableName: tableName,
             Key: { ckey },
@@ -131,9 +126,10 @@ export function sentMessageStore(tableName: string) {
               ":at": update.resultAt ?? new Date().toISOString(),
               ":expired": "expired",
             },
+            ReturnValues: "ALL_NEW",
           }),
         );
-        if (settled) return "result";
+        if (settled) return { applied: "result", record: settled };
       }
       // Not final, or final already (another result came first): its links only.
       const linked = await conditional(
@@ -146,7 +142,7 @@ export function sentMessageStore(tableName: string) {
           ExpressionAttributeValues: link.values,
         }),
       );
-      return linked ? "linked" : "missing";
+      return { applied: linked ? "linked" : "missing" };
     },
 
     /** Marks a message still awaiting its result `expired`; false when it is not awaiting any more. */

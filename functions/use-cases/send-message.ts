@@ -10,7 +10,6 @@ import {
   reservation,
   type SenderNumbers,
   type SentMessage,
-  type SentStatus,
   type ToBeTextAnswer,
   toBeTextFields,
 } from "../domain/sent-message.ts";
@@ -32,7 +31,8 @@ export interface SendPorts extends SentMessageJoinPorts {
    * Records the outcome on the reservation `attempt` holds: the record's status after the write (the
    * outcome, or a result a callback brought first); undefined when it holds none (any more).
    */
-  recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<SentStatus | undefined>;
+  /** The record as the outcome leaves it; undefined when the reservation is not this attempt's, waiting, any more. */
+  recordOutcome(ckey: string, attempt: string, outcome: RecordedOutcome): Promise<SentMessage | undefined>;
   /** Deletes the reservation `attempt` holds: the request never reached ToBeText. */
   release(ckey: string, attempt: string): Promise<void>;
   /** The message ToBeText gets. */
@@ -133,9 +133,9 @@ export async function sendMessage(
     ...(delivery.kind === "answered" ? { answer: delivery.answer.body.slice(0, maxAnswerCharacters) } : {}),
     answeredAt: now().toISOString(),
   };
-  const status = await ports.recordOutcome(command.ckey, attempt, recorded);
+  const written = await ports.recordOutcome(command.ckey, attempt, recorded);
   // Only when the outcome became the status: a callback that came first keeps its result, announced already.
-  if (status === outcome.sendOutcome) await publishStatus(ports.events, withOutcome(reserved, recorded));
+  if (written?.status === outcome.sendOutcome) await publishStatus(ports.events, written);
   // A callback may have come first (ToBeText reports on its own schedule): join it now. Only one naming
   // no CKey can have missed this message (a CKey finds its reservation), so one read by MsgId does.
   const report =
@@ -166,9 +166,9 @@ async function recordIfStalled(existing: SentMessage, ports: SendPorts, now: Dat
     reason: "the sender stopped before ToBeText's answer was recorded; its status callback will tell",
     answeredAt: now.toISOString(),
   };
-  const status = await ports.recordOutcome(existing.ckey, existing.attempt, outcome);
-  if (status === "unknown") await publishStatus(ports.events, withOutcome(existing, outcome));
-  return status !== undefined;
+  const written = await ports.recordOutcome(existing.ckey, existing.attempt, outcome);
+  if (written?.status === "unknown") await publishStatus(ports.events, written);
+  return written !== undefined;
 }
 
 /**
@@ -180,15 +180,6 @@ async function held(existing: SentMessage, requestId: string, stalled: boolean, 
   if (!stalled && existing.requestId === requestId) await publishStatus(ports.events, existing);
   return { kind: "held", record: existing, stalled };
 }
-
-/** The record as recording the outcome leaves it (when no callback's result came first). */
-const withOutcome = (record: SentMessage, outcome: RecordedOutcome): SentMessage => ({
-  ...record,
-  ...outcome,
-  status: outcome.sendOutcome,
-  ...(outcome.sendOutcome === "refused" ? { refusedBy: "ToBeText" as const } : {}),
-  msgId: record.msgId ?? outcome.msgId,
-});
 
 function parseJson(body: string): unknown {
   try {

@@ -19,6 +19,9 @@ export interface ReportUpdate {
 /** `result`: the sent message got its final result from this update; `linked`: only its links changed. */
 export type Applied = "result" | "linked" | "unchanged" | "missing";
 
+/** What applying a report did, and with a result, the sent message as that write left it. */
+export type AppliedReport = { applied: "result"; record: SentMessage } | { applied: "linked" | "missing" };
+
 /** The sent-message records, as joining status callbacks to them needs them. */
 export interface SentMessageJoinPorts {
   findSent(ckey: string): Promise<SentMessage | undefined>;
@@ -26,7 +29,7 @@ export interface SentMessageJoinPorts {
    * Applies a delivery record to its sent message, never letting its status regress: a final result
    * replaces none but `expired` (a real result that comes late beats having none).
    */
-  applyReport(ckey: string, update: ReportUpdate): Promise<Applied>;
+  applyReport(ckey: string, update: ReportUpdate): Promise<AppliedReport>;
   /** Notes on the delivery record which sent message it reports on (it stops being an orphan). */
   markReportJoined(recordId: string, ckey: string): Promise<void>;
   /** Where a change of a sent message's status is announced (`sent.status-changed`). */
@@ -99,13 +102,13 @@ export async function settleFromReport(
   const sent = known ?? (await ports.findSent(ckey));
   if (!sent) return undefined;
   const update = updateFromReport(report);
-  const applied = changesSentMessage(sent, update) ? await ports.applyReport(ckey, update) : "unchanged";
+  const written = changesSentMessage(sent, update) ? await ports.applyReport(ckey, update) : undefined;
   if (report.sentCKey !== ckey) await ports.markReportJoined(report.recordId, ckey);
-  // After the write, which may lose to another result: only a result that took is announced. A
-  // failure before this publish fails the callback's record, and its redelivery republishes
-  // (resumeSettlement); the event's id is the same, so subscribers drop the repeat.
-  if (applied === "result") await publishStatus(ports.events, settledBy(sent, update));
-  return applied;
+  // After the write, which may lose to another result: only a result that took is announced, as
+  // written. A failure before this publish fails the callback's record, and its redelivery
+  // republishes (resumeSettlement); the event's id is the same, so subscribers drop the repeat.
+  if (written?.applied === "result") await publishStatus(ports.events, written.record);
+  return written?.applied ?? "unchanged";
 }
 
 /**
@@ -148,18 +151,6 @@ export async function settleRecordedCallback(
   if (report && sent) return settleFromReport(sent.ckey, report, ports, sent);
   if (recorded.counted || !stored) return undefined;
   return resumeSettlement(stored, ports);
-}
-
-/** The sent message as the result's write leaves it (the adapter's `applyReport`). */
-function settledBy(sent: SentMessage, update: ReportUpdate): SentMessage {
-  return {
-    ...sent,
-    ...(sent.msgId === undefined && update.msgId !== undefined ? { msgId: update.msgId } : {}),
-    ...(update.result === undefined ? {} : { result: update.result, status: update.result }),
-    resultCode: update.resultCode ?? "",
-    resultMeaning: update.resultMeaning ?? "",
-    ...(update.resultAt === undefined ? {} : { resultAt: update.resultAt }),
-  };
 }
 
 export async function publishStatus(events: EventPublisher, record: SentMessage): Promise<void> {

@@ -20,8 +20,9 @@ function fakes(suppressed: Record<string, boolean>) {
     async recordOutcome(ckey, _attempt, outcome) {
       const record = records.get(ckey);
       if (!record) return undefined;
-      records.set(ckey, { ...record, sendOutcome: outcome.sendOutcome, status: outcome.sendOutcome });
-      return outcome.sendOutcome;
+      const written = { ...record, sendOutcome: outcome.sendOutcome, status: outcome.sendOutcome };
+      records.set(ckey, written);
+      return written;
     },
     release: async () => {},
     async post(fields) {
