@@ -1,9 +1,8 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { DeliveryReport } from "../domain/delivery-report.ts";
 import { deliveryRecordIdOf } from "../domain/status-callback.ts";
 import type { DeliveryReportPorts, StoredDeliveryReport } from "../use-cases/record-status-callback.ts";
 import { arrivalMarkers } from "./arrival-markers.ts";
-import { documentClient, updateItem } from "./dynamodb.ts";
+import { readItem, updateItem } from "./dynamodb.ts";
 
 export interface DeliveryReportTables {
   deliveryReports: string;
@@ -20,12 +19,7 @@ export function deliveryReportStore(tables: DeliveryReportTables): DeliveryRepor
 
 /** The delivery records as a sent message's side of the join sees them. */
 export function deliveryReportLinks(tableName: string) {
-  const read = async (recordId: string) => {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: tableName, Key: { recordId }, ConsistentRead: true }),
-    );
-    return Item as DeliveryReport | undefined;
-  };
+  const read = (recordId: string) => readItem<DeliveryReport>(tableName, { recordId });
   return {
     findReportByMsgId: (msgId: string) => read(deliveryRecordIdOf({ msgId, cKey: undefined })),
     /** The record of a message's callbacks: keyed by its MsgId, or by its CKey when they carried none. */

@@ -61,6 +61,15 @@ export async function updateItem<T extends object>(
   throw new ContentionError(`item in ${tableName} kept changing under ${maxAttempts} attempts`);
 }
 
+/** An item by its key, read strongly consistent (what was written a moment ago is there); undefined when none. */
+export async function readItem<T = Record<string, unknown>>(
+  tableName: string,
+  key: Record<string, unknown>,
+): Promise<T | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+  return Item as T | undefined;
+}
+
 /** Writes an item only if none has its key; true when written, false when one was there. */
 export function putIfAbsent(tableName: string, item: Record<string, unknown>, keyName: string): Promise<boolean> {
   return conditionalWrite(

@@ -4,7 +4,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { InboundMessageRecord } from "../domain/inbound-message.ts";
 import type { ArrivalCount, InboundMessagePorts } from "../use-cases/record-inbound-arrival.ts";
 import { epochSeconds } from "./arrival-markers.ts";
-import { conditionalWrite, documentClient } from "./dynamodb.ts";
+import { conditionalWrite, documentClient, readItem } from "./dynamodb.ts";
 
 export interface InboundTables {
   inboundMessages: string;
@@ -108,12 +108,7 @@ function countExpression({ entry, receivedAt, content, window, movesFirstBack, m
   };
 }
 
-async function readRecord(tableName: string, messageId: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName, Key: { messageId }, ConsistentRead: true }),
-  );
-  return Item;
-}
+const readRecord = (tableName: string, messageId: string) => readItem(tableName, { messageId });
 
 /** The stored item as the domain reads it: the arrivals set as a sorted list. */
 function fromItem(item: Record<string, unknown> | undefined): InboundMessageRecord {

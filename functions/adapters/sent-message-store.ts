@@ -1,20 +1,15 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { sentMessageIndexes } from "../contract.ts";
 import { awaitingResult, type SentMessage } from "../domain/sent-message.ts";
 import type { RecordedOutcome } from "../use-cases/send-message.ts";
 import type { AppliedReport, ReportUpdate, SentMessageLookup } from "../use-cases/settle-sent-message.ts";
-import { conditionalWrite as conditional, conditionalUpdate, documentClient } from "./dynamodb.ts";
+import { conditionalWrite as conditional, conditionalUpdate, documentClient, readItem } from "./dynamodb.ts";
 
 /** DynamoDB behind sending, joining and the sweep: one item per CKey in the sent-messages table. */
 export function sentMessageStore(tableName: string) {
-  const findSent = async (ckey: string): Promise<SentMessage | undefined> => {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: tableName, Key: { ckey }, ConsistentRead: true }),
-    );
-    return Item as SentMessage | undefined;
-  };
+  const findSent = (ckey: string) => readItem<SentMessage>(tableName, { ckey });
 
   return {
     findSent,

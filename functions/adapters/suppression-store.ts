@@ -1,18 +1,13 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Suppression } from "../domain/opt-out.ts";
 import type { StoredInbound } from "../use-cases/record-opt-request.ts";
-import { documentClient, updateItem } from "./dynamodb.ts";
+import { documentClient, readItem, updateItem } from "./dynamodb.ts";
 
 /** DynamoDB behind opt-out: one item per number (E.164) in the suppressions table. */
 export function suppressionStore(tableName: string) {
   return {
     /** One strongly consistent read: an opt-out processed a moment ago already holds. */
-    async findSuppression(number: string): Promise<Suppression | undefined> {
-      const { Item } = await documentClient.send(
-        new GetCommand({ TableName: tableName, Key: { number }, ConsistentRead: true }),
-      );
-      return Item as Suppression | undefined;
-    },
+    findSuppression: (number: string) => readItem<Suppression>(tableName, { number }),
 
     /** Optimistic locking on the item's revision (updateItem): concurrent requests of one number all land. */
     async changeSuppression(
