@@ -14,6 +14,7 @@ import {
   Metric,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
+import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import type { MetricName } from "../../functions/contract.ts";
 import { metrics } from "../topology.ts";
@@ -89,5 +90,22 @@ export function thresholdAlarm(scope: Construct, id: string, options: ThresholdA
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: TreatMissingData.NOT_BREACHING,
     alarmDescription: options.description,
+  });
+}
+
+/** A function's errors and throttles per minute, labelled with its id: its lines on the shared functions graph. */
+export function functionLines(fn: LambdaFunction, id: string): IMetric[] {
+  return [
+    fn.metricErrors({ period: oneMinute, label: `${id} errors` }),
+    fn.metricThrottles({ period: oneMinute, label: `${id} throttles` }),
+  ];
+}
+
+/** An alarm (`ErrorsAlarm` in `scope`) on any error of the function in five minutes, saying what it means. */
+export function functionErrorsAlarm(scope: Construct, fn: LambdaFunction, description: string): Alarm {
+  return thresholdAlarm(scope, "ErrorsAlarm", {
+    metric: fn.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
+    threshold: 1,
+    description,
   });
 }

@@ -13,12 +13,11 @@ import {
 import { type FunctionResources, functionAccess } from "./function-access.ts";
 import {
   customMetric,
-  fiveMinutes,
+  functionErrorsAlarm,
+  functionLines,
   graph,
   type Monitored,
-  oneMinute,
   type SharedLines,
-  thresholdAlarm,
 } from "./monitoring.ts";
 import { ReceiverFunction } from "./receiver-function.ts";
 import type { ReceiverQueue } from "./receiver-queue.ts";
@@ -110,23 +109,18 @@ export class QueueConsumer extends Construct implements Monitored {
     );
 
     this.alarms = [
-      thresholdAlarm(this, "ErrorsAlarm", {
-        metric: this.processor.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
-        threshold: 1,
-        description: `The ${consumerId} function failed or timed out: its whole batch returns to the queue.`,
-      }),
+      functionErrorsAlarm(
+        this,
+        this.processor,
+        `The ${consumerId} function failed or timed out: its whole batch returns to the queue.`,
+      ),
     ];
 
     const line = ({ metric, label, statistic }: ProcessorLine) =>
       customMetric(this, metric, { label, ...(statistic === undefined ? {} : { statistic }) });
     for (const outcome of props.dashboard?.outcomes ?? []) source.trafficGraph.addLeftMetric(line(outcome));
     this.graphs = (props.dashboard?.graphs ?? []).map(({ title, lines }) => graph(title, lines.map(line)));
-    this.sharedLines = {
-      functions: [
-        this.processor.metricErrors({ period: oneMinute, label: `${consumerId} errors` }),
-        this.processor.metricThrottles({ period: oneMinute, label: `${consumerId} throttles` }),
-      ],
-    };
+    this.sharedLines = { functions: functionLines(this.processor, consumerId) };
   }
 }
 

@@ -19,9 +19,9 @@ import {
 import {
   customMetric,
   fiveMinutes,
+  functionLines,
   graph,
   type Monitored,
-  oneMinute,
   type SharedLines,
   thresholdAlarm,
 } from "./monitoring.ts";
@@ -120,10 +120,7 @@ export class ReceiveRoute extends Construct implements Monitored {
         line(metrics.names.unavailable, `503 ${routeId}`),
       ],
       queues: queueLines(routeId, this.queue),
-      functions: [
-        this.receiver.metricErrors({ period: oneMinute, label: `${routeId} errors` }),
-        this.receiver.metricThrottles({ period: oneMinute, label: `${routeId} throttles` }),
-      ],
+      functions: functionLines(this.receiver, routeId),
     };
   }
 

@@ -5,7 +5,7 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Construct } from "constructs";
 import { functionDefaults, type ScheduleDefinition, type ScheduleId } from "../topology.ts";
 import { type FunctionResources, functionAccess } from "./function-access.ts";
-import { fiveMinutes, type Monitored, oneMinute, type SharedLines, thresholdAlarm } from "./monitoring.ts";
+import { functionErrorsAlarm, functionLines, type Monitored, type SharedLines } from "./monitoring.ts";
 import { ReceiverFunction } from "./receiver-function.ts";
 
 export interface ScheduledTaskProps {
@@ -54,18 +54,13 @@ export class ScheduledTask extends Construct implements Monitored {
     });
 
     this.alarms = [
-      thresholdAlarm(this, "ErrorsAlarm", {
-        metric: this.task.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
-        threshold: 1,
-        description: `The ${scheduleId} function failed or timed out; it runs again in ${schedule.everyMinutes} minutes.`,
-      }),
+      functionErrorsAlarm(
+        this,
+        this.task,
+        `The ${scheduleId} function failed or timed out; it runs again in ${schedule.everyMinutes} minutes.`,
+      ),
     ];
-    this.sharedLines = {
-      functions: [
-        this.task.metricErrors({ period: oneMinute, label: `${scheduleId} errors` }),
-        this.task.metricThrottles({ period: oneMinute, label: `${scheduleId} throttles` }),
-      ],
-    };
+    this.sharedLines = { functions: functionLines(this.task, scheduleId) };
   }
 }
 
