@@ -300,7 +300,8 @@ describe("npm run send", () => {
   };
 
   it("prints one JSON line with ckey, msgId and status, exit 0", async () => {
-    const { code, output } = await runSend(["--to", "010-1234-5678", "--text", "안녕하세요", "--ckey", newCKey("cli")]);
+    const ckey = newCKey("cli");
+    const { code, output } = await runSend(["--to", "010-1234-5678", "--text", "안녕하세요", "--ckey", ckey]);
     expect(code).toBe(0);
     expect(output).toHaveLength(1);
     const line = JSON.parse(output[0] ?? "");
@@ -308,6 +309,9 @@ describe("npm run send", () => {
     expect(["accepted", "delivered"]).toContain(line.status);
     expect(line.msgId).toMatch(/^[0-9a-f]{32}$/);
     expect(line.ckey).toMatch(/^cli-/);
+    // The request it was given, and the MsgId ToBeText answered it with, as recorded.
+    expect(line.ckey).toBe(ckey);
+    expect(line.msgId).toBe((await sentRecord(ckey))?.msgId);
   });
 
   it.each([
@@ -318,6 +322,7 @@ describe("npm run send", () => {
     const { code, errors } = await runSend(args);
     expect(code).toBe(1);
     expect(errors.join("\n")).toMatch(reason);
+    expect(errors).toEqual([expect.stringMatching(/^npm run send: refused: /)]);
   });
 });
 
