@@ -9,6 +9,7 @@ import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import type { Plan, RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { stackStateDir, startSendingPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
+import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -103,21 +104,11 @@ describe("a send, its answer and its callbacks", () => {
     const { handler } = (await import("../../functions/sender/handler.ts")) as {
       handler: (event: SQSEvent, context: Context) => Promise<unknown>;
     };
-    const record = {
-      messageId: `redelivery-${ckey}`,
-      receiptHandle: "r",
-      body: JSON.stringify({ to: "01012345678", text: "twice?", ckey }),
-      attributes: { ApproximateReceiveCount: "1" },
-      messageAttributes: {},
-      md5OfBody: "",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:outbox",
-      awsRegion: "us-east-1",
-    } as unknown as SQSEvent["Records"][number];
-    const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-    await handler({ Records: [record] }, context);
-    const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: "2" } };
-    await handler({ Records: [again] }, context);
+    const messageId = `redelivery-${ckey}`;
+    const body = JSON.stringify({ to: "01012345678", text: "twice?", ckey });
+    const context = lambdaContext("sender");
+    await handler(sqsEvent(sqsRecord(messageId, body, { queue: "outbox" })), context);
+    await handler(sqsEvent(sqsRecord(messageId, body, { queue: "outbox", receiveCount: 2 })), context);
     expect(requestsFor(ckey)).toHaveLength(1);
     expect((await sentRecord(ckey))?.sendOutcome).toBe("accepted");
   });
