@@ -4,14 +4,18 @@
  * outbox, its only queue to send to. Written out, not derived from the topology: what a reviewer agreed.
  */
 
-import { rmSync } from "node:fs";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { eventsTopicSetting, queueUrlSettings } from "../../functions/contract.ts";
-import { createReceiverApp } from "../../infra/app.ts";
 import type { ReceiverFunction } from "../../infra/constructs/receiver-function.ts";
 import type { ReceiverStack } from "../../infra/stack.ts";
-import { asList, type Statement, roleStatements as statementsOfRole, synthOncePerFile } from "./synth.ts";
+import {
+  asList,
+  type Statement,
+  roleStatements as statementsOfRole,
+  synthOncePerFile,
+  synthWithoutBundling,
+} from "./synth.ts";
 
 let stack: ReceiverStack;
 let template: Template;
@@ -127,18 +131,16 @@ describe("who publishes", () => {
 
 describe("TOBETEXT_AUTO_REPLIES at synth", () => {
   const synth = (extra: Record<string, unknown>) => {
-    const made = createReceiverApp({
-      context: { "aws:cdk:bundling-stacks": [], stage: "replies", TOBETEXT_PREFIXES: "PIZZA", ...extra },
-    });
+    const made = synthWithoutBundling({ stage: "replies", TOBETEXT_PREFIXES: "PIZZA", ...extra });
     try {
-      const found = Template.fromStack(made.stack).findResources("AWS::Lambda::Function");
+      const found = made.template.findResources("AWS::Lambda::Function");
       return Object.values(found).map(
         (resource) =>
           (resource as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment
             .Variables.TOBETEXT_AUTO_REPLIES,
       );
     } finally {
-      rmSync(made.app.outdir, { recursive: true, force: true });
+      made.remove();
     }
   };
 

@@ -207,7 +207,15 @@ describe("a schedule added to the topology", () => {
       ScheduleExpression: "rate(1 hour)",
       Targets: [Match.objectLike({ Arn: stack.resolve(task.functionArn) })],
     });
-    expect(template.toJSON().Resources[logicalId(rule)]).toBeDefined();
+    // That very rule (not just some rule): at its interval, enabled, its one target this function.
+    expect(template.toJSON().Resources[logicalId(rule)]).toMatchObject({
+      Type: "AWS::Events::Rule",
+      Properties: {
+        ScheduleExpression: "rate(1 hour)",
+        State: "ENABLED",
+        Targets: [expect.objectContaining({ Arn: { "Fn::GetAtt": [logicalId(task), "Arn"] } })],
+      },
+    });
     const fn = template.toJSON().Resources[logicalId(task)];
     expect(fn.Properties.Timeout).toBe(60);
     expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(

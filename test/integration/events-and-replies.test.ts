@@ -12,6 +12,7 @@ import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope, statusCallbackEnvelope } from "../support/envelopes.ts";
 import { stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 /** The account's numbers: a landline the SMS are sent to, and a mobile of its own. */
@@ -93,19 +94,7 @@ const replyRequests = (messageId?: string) =>
     );
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
-const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-const sqsRecord = (body: string, messageId: string, receiveCount: number) =>
-  ({
-    messageId,
-    receiptHandle: "r",
-    body,
-    attributes: { ApproximateReceiveCount: String(receiveCount) },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:ap-northeast-2:000000000000:tobetext-inboundSms",
-    awsRegion: "ap-northeast-2",
-  }) as unknown as SQSEvent["Records"][number];
+const context = lambdaContext();
 
 /** The inbound processor as Lambda runs it, handed the same SQS record `times` times: SQS redelivering it. */
 async function deliverToInboundProcessor(envelope: Envelope, times: number): Promise<void> {
@@ -113,7 +102,7 @@ async function deliverToInboundProcessor(envelope: Envelope, times: number): Pro
   const body = JSON.stringify(envelope);
   for (let receive = 1; receive <= times; receive++) {
     const result = (await handler(
-      { Records: [sqsRecord(body, `sqs-${envelope.kind}-${sequence}`, receive)] },
+      sqsEvent(sqsRecord(`sqs-${envelope.kind}-${sequence}`, body, { receiveCount: receive, queue: "inboundSms" })),
       context,
     )) as {
       batchItemFailures: unknown[];
@@ -255,7 +244,9 @@ describe("sent.status-changed", () => {
     simulator.plan(ckey, { callbacks: [] });
     const { handler: sender } = (await import("../../functions/sender/handler.ts")) as { handler: SqsHandler };
     const request = JSON.stringify({ to: "010-1234-5678", text: "twice", ckey });
-    for (const receive of [1, 2]) await sender({ Records: [sqsRecord(request, `send-${ckey}`, receive)] }, context);
+    for (const receive of [1, 2]) {
+      await sender(sqsEvent(sqsRecord(`send-${ckey}`, request, { receiveCount: receive, queue: "outbox" })), context);
+    }
     // The same CKey in another SQS message: a duplicate, held, and silent.
     await pipeline.enqueue("outbox", [request]);
     await settled();
@@ -271,7 +262,10 @@ describe("sent.status-changed", () => {
       statusCallbackEnvelope({ arrivalId: `cb${Date.now()}`, msgId, status: "Success", errorCode: "200" }),
     );
     for (const receive of [1, 2]) {
-      await statusProcessor({ Records: [sqsRecord(callback, `callback-${ckey}`, receive)] }, context);
+      await statusProcessor(
+        sqsEvent(sqsRecord(`callback-${ckey}`, callback, { receiveCount: receive, queue: "statusCallbacks" })),
+        context,
+      );
     }
     const repeat = await pipeline.post(
       pipeline.stack.urls.statusCallback,
@@ -327,17 +321,48 @@ describe("npm run events", () => {
   });
 
   it("--follow keeps printing events as they are published", async () => {
+    // Events there before it starts (one of its own when this test runs alone): the snapshot it prints first.
+    if ((await events()).length === 0) {
+      const sender = freshMobile();
+      const body = `TEST before follow ${sequence}`;
+      await postSms(sender, body);
+      await storedRecord(sender, body);
+    }
+    await settled();
+    const logged = await events();
+    const before = logged.length;
+    expect(before).toBeGreaterThan(0);
+
     const run = runNode(["infra/tools/events.ts", "--json", "--follow"], { TOBETEXT_LOCAL_DIR: dir });
-    const before = (await events()).length;
+    const ids = () => run.output.map((line) => (JSON.parse(line) as Event).id);
     await pipeline.eventually(
       async () => run.output.length,
       (count) => count >= before,
     );
+    expect(ids().slice(0, before)).toEqual(logged.map((event) => event.id));
+
     const sender = freshMobile();
     const body = `TEST follow ${sequence}`;
     await postSms(sender, body);
     const record = await storedRecord(sender, body);
-    await run.line((line) => line.includes(`"inbound:${record.messageId}"`));
+    const published = `inbound:${record.messageId}`;
+    await run.line((line) => line.includes(`"${published}"`));
+    // Printed as it came, after the snapshot, and once.
+    expect(ids().indexOf(published)).toBeGreaterThanOrEqual(before);
+    expect(ids().filter((id) => id === published)).toHaveLength(1);
+    // Nothing missed or doubled: once all is published, what it printed is the events log, line for line.
+    await settled();
+    const all = await events();
+    await pipeline.eventually(
+      async () => run.output.length,
+      (count) => count >= all.length,
+    );
+    expect(run.output.map((line) => JSON.parse(line))).toEqual(all);
+    // The log itself holds some events twice (repeats, README "Events": a redelivery publishes again), so
+    // "none doubled" is: nothing of the snapshot printed again, nothing new printed twice.
+    const [snapshot, followed] = [ids().slice(0, before), ids().slice(before)];
+    expect(followed.filter((id) => snapshot.includes(id))).toEqual([]);
+    expect(new Set(followed).size).toBe(followed.length);
     run.child.kill("SIGTERM");
     await run.exited;
   });

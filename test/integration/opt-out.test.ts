@@ -11,7 +11,7 @@ import { readEventsLog } from "../../infra/local/events-log.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope } from "../support/envelopes.ts";
-import { stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { listedArrivals, stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -176,7 +176,8 @@ describe("an opt-out SMS", () => {
     const [record] = await inboundFrom(person.e164);
 
     // ToBeText's retry (the same SMS again inside the window) and the queue's own redeliveries of the first.
-    expect((await sms(person.asSent, "TEST 해지")).status).toBe(200);
+    const retry = await sms(person.asSent, "TEST 해지");
+    expect(retry.status).toBe(200);
     const envelope = JSON.stringify(
       inboundSmsEnvelope({
         arrivalId: String(first.result?.MsgId),
@@ -208,6 +209,15 @@ describe("an opt-out SMS", () => {
     // The reply went once: the redeliveries queued it again under the same CKey, which the sender holds.
     expect(requestsFor(`opt-out-${before.evidence.messageId}`)).toHaveLength(1);
     expect(await inboundFrom(person.e164)).toHaveLength(1);
+    // Two arrivals, the SMS and ToBeText's retry: the queue's redeliveries of the first are neither.
+    const [after] = await inboundFrom(person.e164);
+    expect(after?.deliveryCount).toBe(2);
+    expect(listedArrivals(after)).toHaveLength(2);
+    // Sorted by when they arrived: the SMS, then its retry.
+    expect(listedArrivals(after)).toEqual([
+      `${record?.firstArrivalAt} ${first.result?.MsgId}`,
+      expect.stringMatching(new RegExp(` ${retry.result?.MsgId}$`)),
+    ]);
   });
 });
 

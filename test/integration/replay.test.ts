@@ -227,7 +227,13 @@ describe("npm run replay -- --rejected", () => {
 
     const records = runNode(["infra/tools/records.ts", "--rejected"], env);
     expect(await records.exited).toBe(0);
-    const row = (id: string | undefined) => records.output.find((line) => line.includes(id as string)) ?? "";
+    /** The listing's line for a rejection: a rejection it does not list fails here, whatever is asked of its line. */
+    const row = (id: string | undefined) => {
+      expect(id, "a rejection id kept by the setup").toMatch(/^\S+$/);
+      const line = records.output.find((line) => line.includes(id as string));
+      expect(line, `npm run records -- --rejected lists no line for rejection ${id}`).toBeDefined();
+      return line as string;
+    };
     expect(row(ids.third)).toMatch(/stored as [0-9a-f]{32} /);
     expect(row(ids.empty)).toMatch(/still rejected: 2005 Body is empty/);
     expect(row(ids.badSender)).not.toMatch(/stored|still rejected/);

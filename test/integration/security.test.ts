@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sendCredentialSettings } from "../../infra/topology.ts";
 import { rawForm, startTestPipeline, type TestPipeline } from "../support/pipeline.ts";
 
 const currentSecret = "current-secret-ABCDEFGHIJ0123";
@@ -248,7 +249,11 @@ describe("sending: what the sender and the join write", () => {
     ]);
     // Sent, then its callbacks (the simulator's, a second or so later) joined.
     const joined = () => output.join("").includes('"sent":"result"');
-    for (let waited = 0; !joined() && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    await pipeline.eventually(
+      async () => joined(),
+      (done) => done,
+      15_000,
+    );
     expect(joined()).toBe(true);
     const written = output.join("");
     const lines = written.split("\n").filter((line) => line.startsWith("{") && !line.includes('"_aws"'));
@@ -260,7 +265,13 @@ describe("sending: what the sender and the join write", () => {
       sendOutcome: "accepted",
     });
     for (const line of lines) expect(Buffer.byteLength(line), line).toBeLessThanOrEqual(400);
-    for (const personal of ["9876", "5432", "3456", "7890", text, "local-token", "local-cid", currentSecret]) {
+    // The credentials the sender used: the local stack takes TOBETEXT_CID and TOBETEXT_TOKEN from the
+    // environment when set (else its own, local-cid and local-token) and hands the functions those.
+    const cid = process.env[sendCredentialSettings.cid] as string;
+    const token = process.env[sendCredentialSettings.token] as string;
+    for (const credential of [cid, token]) expect(credential, "a send credential in use").toMatch(/\S/);
+    const secrets = ["local-token", "local-cid", cid, token, currentSecret];
+    for (const personal of ["9876", "5432", "3456", "7890", text, ...secrets]) {
       expect(written).not.toContain(personal);
     }
   });

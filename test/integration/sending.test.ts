@@ -9,6 +9,7 @@ import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import type { Plan, RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { stackStateDir, startSendingPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
+import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -103,21 +104,11 @@ describe("a send, its answer and its callbacks", () => {
     const { handler } = (await import("../../functions/sender/handler.ts")) as {
       handler: (event: SQSEvent, context: Context) => Promise<unknown>;
     };
-    const record = {
-      messageId: `redelivery-${ckey}`,
-      receiptHandle: "r",
-      body: JSON.stringify({ to: "01012345678", text: "twice?", ckey }),
-      attributes: { ApproximateReceiveCount: "1" },
-      messageAttributes: {},
-      md5OfBody: "",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:outbox",
-      awsRegion: "us-east-1",
-    } as unknown as SQSEvent["Records"][number];
-    const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-    await handler({ Records: [record] }, context);
-    const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: "2" } };
-    await handler({ Records: [again] }, context);
+    const messageId = `redelivery-${ckey}`;
+    const body = JSON.stringify({ to: "01012345678", text: "twice?", ckey });
+    const context = lambdaContext("sender");
+    await handler(sqsEvent(sqsRecord(messageId, body, { queue: "outbox" })), context);
+    await handler(sqsEvent(sqsRecord(messageId, body, { queue: "outbox", receiveCount: 2 })), context);
     expect(requestsFor(ckey)).toHaveLength(1);
     expect((await sentRecord(ckey))?.sendOutcome).toBe("accepted");
   });
@@ -300,7 +291,8 @@ describe("npm run send", () => {
   };
 
   it("prints one JSON line with ckey, msgId and status, exit 0", async () => {
-    const { code, output } = await runSend(["--to", "010-1234-5678", "--text", "안녕하세요", "--ckey", newCKey("cli")]);
+    const ckey = newCKey("cli");
+    const { code, output } = await runSend(["--to", "010-1234-5678", "--text", "안녕하세요", "--ckey", ckey]);
     expect(code).toBe(0);
     expect(output).toHaveLength(1);
     const line = JSON.parse(output[0] ?? "");
@@ -308,6 +300,9 @@ describe("npm run send", () => {
     expect(["accepted", "delivered"]).toContain(line.status);
     expect(line.msgId).toMatch(/^[0-9a-f]{32}$/);
     expect(line.ckey).toMatch(/^cli-/);
+    // The request it was given, and the MsgId ToBeText answered it with, as recorded.
+    expect(line.ckey).toBe(ckey);
+    expect(line.msgId).toBe((await sentRecord(ckey))?.msgId);
   });
 
   it.each([
@@ -318,6 +313,7 @@ describe("npm run send", () => {
     const { code, errors } = await runSend(args);
     expect(code).toBe(1);
     expect(errors.join("\n")).toMatch(reason);
+    expect(errors).toEqual([expect.stringMatching(/^npm run send: refused: /)]);
   });
 });
 
