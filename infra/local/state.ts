@@ -5,7 +5,8 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { DynamoDbAccess } from "./dynamodb-access.ts";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDbAccess, dynamoDbClient } from "./dynamodb-access.ts";
 import { localDir } from "./settings.ts";
 import { localCredentials } from "./stand-ins.ts";
 
@@ -119,6 +120,11 @@ export function stateDynamoDbAccess(state: LocalStackState): DynamoDbAccess {
     region: state.dynamoDbRegion ?? state.region,
     credentials: state.dynamoDbCredentials ?? "local",
   };
+}
+
+/** A DynamoDB document client for the stack's DynamoDB, as its functions reach it. */
+export function stateDocumentClient(state: LocalStackState): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state)));
 }
 
 /** An SQS client for the stack's fauxqs, as its functions reach it (any credentials do: the local ones). */

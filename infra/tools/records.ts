@@ -17,8 +17,7 @@ import { suppressionIndexes } from "../../functions/contract.ts";
 import { lastArrivalOf } from "../../functions/domain/inbound-message.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import { describeReplay, type ReplayOutcome } from "../../functions/domain/rejection-replay.ts";
-import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { readLocalState, stateDynamoDbAccess } from "../local/state.ts";
+import { readLocalState, stateDocumentClient } from "../local/state.ts";
 import { type TableDefinition, type TableId, tables } from "../topology.ts";
 import { getItemsInOrder } from "./batch-get.ts";
 
@@ -96,7 +95,7 @@ async function connect(): Promise<{ client: DynamoDBDocumentClient; tableName: s
   const tableName = local.tableNames[tableId];
   if (!tableName) throw new Error(`the local stack has no ${tableId} table`);
   // As the stack's functions reach it: its stand-in, or the DynamoDB at DYNAMODB_ENDPOINT with your credentials.
-  return { client: DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(local))), tableName };
+  return { client: stateDocumentClient(local), tableName };
 }
 
 async function readItems(): Promise<Item[]> {

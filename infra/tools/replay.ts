@@ -19,21 +19,19 @@
  * what is accepted is queued on the route's queue, so the processor stores it as it stores any arrival.
  */
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { replayMark } from "../../functions/adapters/rejected-store.ts";
 import { readReceiverSettings } from "../../functions/config/receiver.ts";
 import type { RejectedRequest } from "../../functions/domain/envelope.ts";
 import type { InboundRules } from "../../functions/domain/inbound-sms.ts";
 import { isConfigurationRejection, type ReplayOutcome } from "../../functions/domain/rejection-replay.ts";
 import { reacceptRejected, replayableRoute } from "../../functions/http/replay.ts";
-import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { type LocalStackState, readLocalState, stateDynamoDbAccess, stateSqsClient } from "../local/state.ts";
+import { type LocalStackState, readLocalState, stateDocumentClient, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 import { routes, tables } from "../topology.ts";
 import { getItemsInOrder } from "./batch-get.ts";
-import { readStackOutputs, requireAwsCredentials } from "./stack-outputs.ts";
+import { deployedClients, readStackOutputs } from "./stack-outputs.ts";
 
 const usage =
   "usage: npm run replay -- --rejected (--id ID [--id ID ...] | --since TIME) [--outputs cdk-outputs.json] [--wait-seconds N]\n" +
@@ -125,7 +123,7 @@ export function localReplayTarget(state: LocalStackState): ReplayTarget {
   if (!state.settings || !tableName || !queueUrl) {
     throw new ReplayInputError("the running npm start is of an earlier version: restart it, then replay");
   }
-  const dynamo = DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state)));
+  const dynamo = stateDocumentClient(state);
   const sqs = stateSqsClient(state);
   return {
     dynamo,
@@ -151,10 +149,7 @@ export async function deployedReplayTarget(file: string): Promise<ReplayTarget> 
   const rules = readReceiverSettings(acceptanceSettings(stack.output(outputKeys.acceptanceSettings), file));
   // The queue's URL names its region, so AWS_REGION need not.
   const region = /^https:\/\/sqs\.([^.]+)\./.exec(queueUrl)?.[1];
-  const client = new DynamoDBClient(region ? { region } : {});
-  await requireAwsCredentials(client, "npm run replay --outputs", fail);
-  const dynamo = DynamoDBDocumentClient.from(client);
-  const sqs = new SQSClient(region ? { region } : {});
+  const { dynamo, sqs } = await deployedClients("npm run replay --outputs", fail, region);
   return {
     dynamo,
     sqs,

@@ -11,14 +11,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { checkSendRequest, type SendRequest, type SentMessage } from "../../functions/domain/sent-message.ts";
-import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { readLocalState, stateDynamoDbAccess, stateSqsClient } from "../local/state.ts";
+import { readLocalState, stateDocumentClient, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
-import { readStackOutputs, requireAwsCredentials } from "./stack-outputs.ts";
+import { deployedClients, readStackOutputs } from "./stack-outputs.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -107,19 +105,18 @@ async function localTarget(): Promise<Target> {
   return {
     sqs: stateSqsClient(state),
     queueUrl,
-    dynamo: DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state))),
+    dynamo: stateDocumentClient(state),
     tableName,
   };
 }
 
 async function deployedTarget(file: string): Promise<Target> {
   const stack = await readStackOutputs(file, fail);
-  const dynamo = new DynamoDBClient({});
-  await requireAwsCredentials(dynamo, "npm run send --outputs", fail);
+  const { dynamo, sqs } = await deployedClients("npm run send --outputs", fail);
   return {
-    sqs: new SQSClient({}),
+    sqs,
     queueUrl: stack.output(outputKeys.queueUrl("outbox")),
-    dynamo: DynamoDBDocumentClient.from(dynamo),
+    dynamo,
     tableName: stack.output(outputKeys.tableName("sentMessages")),
   };
 }

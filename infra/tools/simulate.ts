@@ -16,20 +16,18 @@
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { urlSecretsFrom } from "../../functions/adapters/url-secrets.ts";
 import { firstRecordIdOf } from "../../functions/domain/inbound-message.ts";
 import { fingerprintOf } from "../../functions/domain/inbound-sms.ts";
 import { parsePhoneNumber } from "../../functions/domain/phone-number.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
-import { dynamoDbClient } from "../local/dynamodb-access.ts";
-import { readLocalState, stateDynamoDbAccess, stateSqsClient } from "../local/state.ts";
+import { readLocalState, stateDocumentClient, stateSqsClient } from "../local/state.ts";
 import { outputKeys } from "../outputs.ts";
 import { deliverInboundSms } from "../simulator/inbound.ts";
 import type { Plan } from "../simulator/simulator.ts";
-import { readStackOutputs, requireAwsCredentials } from "./stack-outputs.ts";
+import { deployedClients, readStackOutputs } from "./stack-outputs.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -265,7 +263,7 @@ async function localTarget(): Promise<Target> {
     statusUrl: statusCallback,
     tables: { inbound: inboundMessages, reports: deliveryReports, sent: sentMessages },
     outboxUrl,
-    dynamo: DynamoDBDocumentClient.from(dynamoDbClient(stateDynamoDbAccess(state))),
+    dynamo: stateDocumentClient(state),
     sqs: stateSqsClient(state),
     simulatorUrl: state.simulatorUrl,
     sendTo: options.to ?? "01012345678",
@@ -274,8 +272,7 @@ async function localTarget(): Promise<Target> {
 
 async function deployedTarget(file: string): Promise<Target> {
   const stack = await readStackOutputs(file, exit);
-  const client = new DynamoDBClient({});
-  await requireAwsCredentials(client, "npm run simulate --outputs", exit);
+  const { dynamo, sqs } = await deployedClients("npm run simulate --outputs", exit);
   const [secret] = await urlSecretsFrom({ secretArn: stack.output(outputKeys.urlSecretArn) })();
   const withSecret = (base: string) => `${base.replace(/\/?$/, "/")}${secret}`;
   return {
@@ -288,8 +285,8 @@ async function deployedTarget(file: string): Promise<Target> {
       sent: stack.output(outputKeys.tableName("sentMessages")),
     },
     outboxUrl: stack.output(outputKeys.queueUrl("outbox")),
-    dynamo: DynamoDBDocumentClient.from(client),
-    sqs: new SQSClient({}),
+    dynamo,
+    sqs,
     simulatorUrl: undefined,
     sendTo: options.to,
   };

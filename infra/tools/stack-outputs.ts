@@ -3,6 +3,9 @@
  * work on a deployed stack (smoke, send, simulate). Exits with a one-line reason when the file is not usable.
  */
 import { readFile } from "node:fs/promises";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 export interface StackOutputs {
   stackName: string;
@@ -33,6 +36,20 @@ export async function readStackOutputs(file: string, fail: (message: string) => 
 }
 
 /** Exits with a one-line reason when no AWS credentials are found (before a first call fails deep in the SDK). */
+/**
+ * The DynamoDB and SQS clients of a tool working on the deployed stack, once AWS credentials are
+ * found (else `fail` says how to give them).
+ */
+export async function deployedClients(
+  tool: string,
+  fail: (message: string) => never,
+  region?: string,
+): Promise<{ dynamo: DynamoDBDocumentClient; sqs: SQSClient }> {
+  const client = new DynamoDBClient(region ? { region } : {});
+  await requireAwsCredentials(client, tool, fail);
+  return { dynamo: DynamoDBDocumentClient.from(client), sqs: new SQSClient(region ? { region } : {}) };
+}
+
 export async function requireAwsCredentials(
   client: { config: { credentials: () => Promise<unknown> } },
   tool: string,
