@@ -6,12 +6,11 @@
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Envelope } from "../../functions/domain/envelope.ts";
-import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { readEventsLog } from "../../infra/local/events-log.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope, statusCallbackEnvelope } from "../support/envelopes.ts";
-import { stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { type SendsView, stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
@@ -23,10 +22,11 @@ const resultTimeoutSeconds = 3;
 
 let pipeline: TestPipeline;
 let simulator: RunningSimulator;
+let sends: SendsView;
 let sequence = 0;
 
 beforeAll(async () => {
-  ({ pipeline, simulator } = await startSendingPipeline(
+  ({ pipeline, simulator, sends } = await startSendingPipeline(
     {
       [settingNames.prefixes]: "PIZZA,TEST",
       [settingNames.receivingNumbers]: `${account},${ownMobile}`,
@@ -204,14 +204,12 @@ describe("inbound.received", () => {
 describe("sent.status-changed", () => {
   const sentEvents = async (ckey: string) =>
     (await events()).filter((event) => event.type === "sent.status-changed" && event.data.ckey === ckey);
-  const sentRecord = async (ckey: string) =>
-    (await pipeline.scan("sentMessages")).find((item) => item.ckey === ckey) as SentMessage | undefined;
 
   it("one per change: accepted, then delivered; the repeated callbacks add none", async () => {
     const ckey = `events-${++sequence}-${Date.now()}`;
     await pipeline.enqueue("outbox", [JSON.stringify({ to: "010-1234-5678", text: "안녕", ckey })]);
     const delivered = await pipeline.eventually(
-      () => sentRecord(ckey),
+      () => sends.record(ckey),
       (record) => record?.status === "delivered",
     );
     await settled();
@@ -254,7 +252,7 @@ describe("sent.status-changed", () => {
     expect(accepted.map((event) => event.id)).toEqual([`sent:${ckey}:accepted`, `sent:${ckey}:accepted`]);
     expect(accepted[1]).toEqual(accepted[0]);
 
-    const msgId = (await sentRecord(ckey))?.msgId ?? "";
+    const msgId = (await sends.record(ckey))?.msgId ?? "";
     const { handler: statusProcessor } = (await import("../../functions/status-processor/handler.ts")) as {
       handler: SqsHandler;
     };
@@ -294,7 +292,7 @@ describe("sent.status-changed", () => {
     await pipeline.stack.runSchedule("resultSweep");
     await pipeline.stack.runSchedule("resultSweep");
     await settled();
-    expect((await sentRecord(silent))?.status).toBe("expired");
+    expect((await sends.record(silent))?.status).toBe("expired");
     expect((await sentEvents(silent)).map((event) => event.id)).toEqual([
       `sent:${silent}:accepted`,
       `sent:${silent}:expired`,

@@ -8,10 +8,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Suppression } from "../../functions/domain/opt-out.ts";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { readEventsLog } from "../../infra/local/events-log.ts";
-import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope } from "../support/envelopes.ts";
-import { listedArrivals, stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import {
+  listedArrivals,
+  type SendsView,
+  stackStateDir,
+  startSendingPipeline,
+  type TestPipeline,
+} from "../support/pipeline.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
 const account = "+8215881234";
@@ -19,13 +24,13 @@ const confirmation = "[투비] {date} 수신거부 처리되었습니다. 문의
 const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 
 let pipeline: TestPipeline;
-let simulator: RunningSimulator;
+let sends: SendsView;
 let state: Awaited<ReturnType<typeof stackStateDir>> | undefined;
 let stateDir: string;
 let sequence = 0;
 
 beforeAll(async () => {
-  ({ pipeline, simulator } = await startSendingPipeline(
+  ({ pipeline, sends } = await startSendingPipeline(
     {
       [settingNames.receivingNumbers]: account,
       [settingNames.prefixes]: "TEST",
@@ -72,21 +77,9 @@ async function inboundFrom(number: string) {
   return (await pipeline.scan("inboundMessages")).filter((item) => item.sender === number);
 }
 
-async function sentRecord(ckey: string): Promise<SentMessage | undefined> {
-  return (await pipeline.scan("sentMessages")).find((item) => item.ckey === ckey) as SentMessage | undefined;
-}
-
-const settled = (ckey: string) =>
-  pipeline.eventually(
-    () => sentRecord(ckey),
-    (record) => record !== undefined && record.status !== "sending",
-  ) as Promise<SentMessage>;
-
-const requestsFor = (ckey: string) => simulator.requests().filter((request) => request.fields.Ckey === ckey);
-
 async function send(request: Record<string, unknown>): Promise<SentMessage> {
   await pipeline.enqueue("outbox", [JSON.stringify(request)]);
-  return settled(String(request.ckey));
+  return sends.eventually(String(request.ckey));
 }
 
 describe("an opt-out SMS", () => {
@@ -118,7 +111,7 @@ describe("an opt-out SMS", () => {
     );
     expect(refused.awaiting).toBeUndefined();
     await pipeline.stack.idle();
-    expect(requestsFor(ckey)).toEqual([]);
+    expect(sends.requestsFor(ckey)).toEqual([]);
     // Announced like any refusal before ToBeText (README "Events").
     const announced = await pipeline.eventually(
       async () =>
@@ -140,7 +133,7 @@ describe("an opt-out SMS", () => {
     await sms(person.asSent, "STOP");
     const suppression = await eventuallySuppression(person.e164, (item) => item.suppressed);
     const ckey = `opt-out-${suppression.evidence.messageId}`;
-    const reply = await settled(ckey);
+    const reply = await sends.eventually(ckey);
     expect(reply).toMatchObject({
       recipient: person.e164,
       from: account,
@@ -148,7 +141,7 @@ describe("an opt-out SMS", () => {
       sendOutcome: "accepted",
     });
     const kstDate = new Date(Date.parse(suppression.since) + 9 * 3600_000).toISOString().slice(0, 10);
-    expect(requestsFor(ckey).map((request) => request.fields)).toEqual([
+    expect(sends.requestsFor(ckey).map((request) => request.fields)).toEqual([
       expect.objectContaining({
         RecvNum: person.e164,
         SendNum: "015881234",
@@ -164,7 +157,7 @@ describe("an opt-out SMS", () => {
     const ckey = `order-${sequence}-${Date.now()}`;
     const sent = await send({ to: person.asSent, text: "주문하신 상품이 발송되었습니다", ckey, transactional: true });
     expect(sent).toMatchObject({ sendOutcome: "accepted", transactional: true });
-    expect(requestsFor(ckey)).toHaveLength(1);
+    expect(sends.requestsFor(ckey)).toHaveLength(1);
   });
 
   it("is changed by nothing its retries and SQS redeliveries repeat", async () => {
@@ -172,7 +165,7 @@ describe("an opt-out SMS", () => {
     const first = await sms(person.asSent, "TEST 해지");
     const before = await eventuallySuppression(person.e164, (item) => item.suppressed);
     // Let the confirmation settle, so that what follows is all that happens.
-    await settled(`opt-out-${before.evidence.messageId}`);
+    await sends.eventually(`opt-out-${before.evidence.messageId}`);
     const [record] = await inboundFrom(person.e164);
 
     // ToBeText's retry (the same SMS again inside the window) and the queue's own redeliveries of the first.
@@ -207,7 +200,7 @@ describe("an opt-out SMS", () => {
 
     expect(await suppressionOf(person.e164)).toEqual(before);
     // The reply went once: the redeliveries queued it again under the same CKey, which the sender holds.
-    expect(requestsFor(`opt-out-${before.evidence.messageId}`)).toHaveLength(1);
+    expect(sends.requestsFor(`opt-out-${before.evidence.messageId}`)).toHaveLength(1);
     expect(await inboundFrom(person.e164)).toHaveLength(1);
     // Two arrivals, the SMS and ToBeText's retry: the queue's redeliveries of the first are neither.
     const [after] = await inboundFrom(person.e164);
@@ -235,7 +228,7 @@ describe("an opt-in SMS", () => {
     const ckey = `advert-again-${sequence}-${Date.now()}`;
     const sent = await send({ to: person.e164, text: "(광고) 봄 세일", ckey });
     expect(sent.sendOutcome).toBe("accepted");
-    expect(requestsFor(ckey)).toHaveLength(1);
+    expect(sends.requestsFor(ckey)).toHaveLength(1);
   });
 
   it("processed before an earlier opt-out still decides: the latest SMS by first arrival wins", async () => {

@@ -5,10 +5,15 @@
  */
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import type { Plan, RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
-import { stackStateDir, startSendingPipeline, type TestPipeline, testUrlSecret } from "../support/pipeline.ts";
+import {
+  type SendsView,
+  stackStateDir,
+  startSendingPipeline,
+  type TestPipeline,
+  testUrlSecret,
+} from "../support/pipeline.ts";
 import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
@@ -18,10 +23,11 @@ const resultTimeoutSeconds = 3;
 
 let pipeline: TestPipeline;
 let simulator: RunningSimulator;
+let sends: SendsView;
 let sequence = 0;
 
 beforeAll(async () => {
-  ({ pipeline, simulator } = await startSendingPipeline(
+  ({ pipeline, simulator, sends } = await startSendingPipeline(
     {
       [settingNames.receivingNumbers]: account,
       [settingNames.resultTimeoutSeconds]: String(resultTimeoutSeconds),
@@ -45,20 +51,6 @@ async function send(request: Record<string, unknown>, copies = 1): Promise<void>
   );
 }
 
-async function sentRecord(ckey: string): Promise<SentMessage | undefined> {
-  const items = await pipeline.scan("sentMessages");
-  return items.find((item) => item.ckey === ckey) as SentMessage | undefined;
-}
-
-const settled = (ckey: string, done: (record: SentMessage) => boolean, timeoutMs = 15_000) =>
-  pipeline.eventually(
-    () => sentRecord(ckey),
-    (record) => record !== undefined && done(record),
-    timeoutMs,
-  ) as Promise<SentMessage>;
-
-const requestsFor = (ckey: string) => simulator.requests().filter((request) => request.fields.Ckey === ckey);
-
 async function deliveryReportOf(recordId: string) {
   const items = await pipeline.scan("deliveryReports");
   return items.find((item) => item.recordId === recordId);
@@ -68,9 +60,9 @@ describe("a send, its answer and its callbacks", () => {
   it("sends, gets ToBeText's MsgId, and is delivered once its callbacks come", async () => {
     const ckey = newCKey("hello");
     await send({ to: "010-1234-5678", text: "안녕하세요", ckey });
-    const accepted = await settled(ckey, (record) => record.sendOutcome === "accepted");
+    const accepted = await sends.eventually(ckey, (record) => record.sendOutcome === "accepted");
     expect(accepted.msgId).toMatch(/^[0-9a-f]{32}$/);
-    const delivered = await settled(ckey, (record) => record.status === "delivered");
+    const delivered = await sends.eventually(ckey, (record) => record.status === "delivered");
     expect(delivered).toMatchObject({
       sendOutcome: "accepted",
       result: "delivered",
@@ -80,7 +72,7 @@ describe("a send, its answer and its callbacks", () => {
       sendNum: "015881234",
     });
     expect(delivered.awaiting).toBeUndefined();
-    const [request] = requestsFor(ckey);
+    const [request] = sends.requestsFor(ckey);
     expect(request?.fields).toMatchObject({ RecvNum: "+821012345678", SendNum: "015881234", Body: "안녕하세요" });
     // The callback URL is this stack's status-callback route, with its secret.
     expect(request?.fields.callback).toBe(pipeline.stack.urls.statusCallback);
@@ -94,9 +86,9 @@ describe("a send, its answer and its callbacks", () => {
     const ckey = newCKey("burst");
     await send({ to: "01012345678", text: "once", ckey }, 10);
     await send({ to: "01012345678", text: "once", ckey }, 10);
-    await settled(ckey, (record) => record.status === "delivered");
+    await sends.eventually(ckey, (record) => record.status === "delivered");
     await pipeline.stack.idle();
-    expect(requestsFor(ckey)).toHaveLength(1);
+    expect(sends.requestsFor(ckey)).toHaveLength(1);
   });
 
   it("makes no second request for an SQS redelivery of a request it sent", async () => {
@@ -109,23 +101,23 @@ describe("a send, its answer and its callbacks", () => {
     const context = lambdaContext("sender");
     await handler(sqsEvent(sqsRecord(messageId, body, { queue: "outbox" })), context);
     await handler(sqsEvent(sqsRecord(messageId, body, { queue: "outbox", receiveCount: 2 })), context);
-    expect(requestsFor(ckey)).toHaveLength(1);
-    expect((await sentRecord(ckey))?.sendOutcome).toBe("accepted");
+    expect(sends.requestsFor(ckey)).toHaveLength(1);
+    expect((await sends.record(ckey))?.sendOutcome).toBe("accepted");
   });
 
   it("records an answer that never came as unknown, never resends it, and lets the callback settle it", async () => {
     const ckey = newCKey("dropped");
     simulator.plan(ckey, { dropAnswer: true, callbacks: [{ errorCode: "200", delayMs: 400 }] });
     await send({ to: "01012345678", text: "lost answer", ckey });
-    const unknown = await settled(ckey, (record) => record.sendOutcome === "unknown");
+    const unknown = await sends.eventually(ckey, (record) => record.sendOutcome === "unknown");
     expect(unknown.reason).toMatch(/no answer from ToBeText/);
-    const delivered = await settled(ckey, (record) => record.status === "delivered");
+    const delivered = await sends.eventually(ckey, (record) => record.status === "delivered");
     expect(delivered).toMatchObject({ sendOutcome: "unknown", result: "delivered" });
     // The MsgId came with the callback.
     expect(delivered.msgId).toMatch(/^[0-9a-f]{32}$/);
     await send({ to: "01012345678", text: "lost answer", ckey });
     await pipeline.stack.idle();
-    expect(requestsFor(ckey)).toHaveLength(1);
+    expect(sends.requestsFor(ckey)).toHaveLength(1);
   });
 });
 
@@ -139,9 +131,12 @@ describe("status callbacks join their sent message in either order", () => {
     });
     await send({ to: "01012345678", text: "early", ckey });
     // The status processor settles it by its CKey while the sender still awaits the answer.
-    const early = await settled(ckey, (record) => record.status === "failed");
+    const early = await sends.eventually(ckey, (record) => record.status === "failed");
     expect(early.sendOutcome).toBe("sending");
-    const failed = await settled(ckey, (record) => record.status === "failed" && record.sendOutcome === "accepted");
+    const failed = await sends.eventually(
+      ckey,
+      (record) => record.status === "failed" && record.sendOutcome === "accepted",
+    );
     expect(failed).toMatchObject({ result: "failed", resultCode: "400" });
   });
 
@@ -161,7 +156,7 @@ describe("status callbacks join their sent message in either order", () => {
       (item) => item !== undefined,
     );
     expect(orphan?.sentCKey).toBeUndefined();
-    const delivered = await settled(ckey, (record) => record.status === "delivered");
+    const delivered = await sends.eventually(ckey, (record) => record.status === "delivered");
     expect(delivered.sendOutcome).toBe("accepted");
     // The sender settles the message, then marks the record joined.
     const report = await pipeline.eventually(
@@ -184,9 +179,12 @@ describe("status callbacks join their sent message in either order", () => {
     await send({ to: "01012345678", text: "msgid, then ckey", ckey });
     // The first leaves an orphan (the MsgId is not stored yet); the second is looked up by its CKey
     // although the record is an orphan, and settles the message while the sender still awaits the answer.
-    const early = await settled(ckey, (record) => record.status === "failed");
+    const early = await sends.eventually(ckey, (record) => record.status === "failed");
     expect(early.sendOutcome).toBe("sending");
-    const failed = await settled(ckey, (record) => record.status === "failed" && record.sendOutcome === "accepted");
+    const failed = await sends.eventually(
+      ckey,
+      (record) => record.status === "failed" && record.sendOutcome === "accepted",
+    );
     const report = await deliveryReportOf(`MsgId#${failed.msgId}`);
     expect(report).toMatchObject({ sentCKey: ckey, cKey: ckey, callbackCount: 2, outcome: "failed" });
     expect(report?.orphan).toBeUndefined();
@@ -216,13 +214,13 @@ describe("ToBeText's rules and answers", () => {
   ])("%s: %s", async (_what, text, passes) => {
     const ckey = newCKey("body");
     await send({ to: "01012345678", text, ckey });
-    const record = await settled(ckey, (record) => record.sendOutcome !== "sending");
+    const record = await sends.eventually(ckey, (record) => record.sendOutcome !== "sending");
     if (passes) {
       expect(record.sendOutcome).toBe("accepted");
     } else {
       expect(record).toMatchObject({ sendOutcome: "refused", refusedBy: "sender" });
       expect(record.reason).toMatch(/text has 81 characters/);
-      expect(requestsFor(ckey)).toHaveLength(0);
+      expect(sends.requestsFor(ckey)).toHaveLength(0);
     }
   });
 
@@ -235,7 +233,7 @@ describe("ToBeText's rules and answers", () => {
     const ckey = newCKey(`code${code}`);
     simulator.plan(ckey, { answer: code } satisfies Plan);
     await send({ to: "01012345678", text: "refused", ckey });
-    const record = await settled(ckey, (record) => record.sendOutcome !== "sending");
+    const record = await sends.eventually(ckey, (record) => record.sendOutcome !== "sending");
     expect(record).toMatchObject({ status: "refused", refusedBy: "ToBeText", errorCode: String(code) });
     expect(record.reason).toMatch(reason);
     expect(record.answer).toContain(`<ErrorCode>${code}</ErrorCode>`);
@@ -245,7 +243,7 @@ describe("ToBeText's rules and answers", () => {
   it("refuses a sender number that is not the account's, before ToBeText", async () => {
     const ckey = newCKey("from");
     await send({ to: "01012345678", text: "hi", from: "010-9999-9999", ckey });
-    const record = await settled(ckey, (record) => record.sendOutcome !== "sending");
+    const record = await sends.eventually(ckey, (record) => record.sendOutcome !== "sending");
     expect(record).toMatchObject({ status: "refused", refusedBy: "sender" });
     expect(record.reason).toMatch(/^from is not one of this account's numbers/);
   });
@@ -256,12 +254,12 @@ describe("expiry", () => {
     const ckey = newCKey("silent");
     simulator.plan(ckey, { callbacks: [] });
     await send({ to: "01012345678", text: "no news", ckey });
-    const accepted = await settled(ckey, (record) => record.sendOutcome === "accepted");
+    const accepted = await sends.eventually(ckey, (record) => record.sendOutcome === "accepted");
     await pipeline.stack.runSchedule("resultSweep");
-    expect((await sentRecord(ckey))?.status).toBe("accepted");
+    expect((await sends.record(ckey))?.status).toBe("accepted");
     await new Promise((resolve) => setTimeout(resolve, resultTimeoutSeconds * 1000 + 200));
     await pipeline.stack.runSchedule("resultSweep");
-    const expired = await sentRecord(ckey);
+    const expired = await sends.record(ckey);
     expect(expired).toMatchObject({ status: "expired", result: "expired" });
     expect(expired?.awaiting).toBeUndefined();
 
@@ -271,7 +269,7 @@ describe("expiry", () => {
       { "content-type": "application/x-www-form-urlencoded" },
     );
     expect(late.status).toBe(200);
-    await settled(ckey, (record) => record.status === "delivered");
+    await sends.eventually(ckey, (record) => record.status === "delivered");
   }, 30_000);
 });
 
@@ -302,7 +300,7 @@ describe("npm run send", () => {
     expect(line.ckey).toMatch(/^cli-/);
     // The request it was given, and the MsgId ToBeText answered it with, as recorded.
     expect(line.ckey).toBe(ckey);
-    expect(line.msgId).toBe((await sentRecord(ckey))?.msgId);
+    expect(line.msgId).toBe((await sends.record(ckey))?.msgId);
   });
 
   it.each([
@@ -318,6 +316,6 @@ describe("npm run send", () => {
 });
 
 function simulatorMsgId(ckey: string): string | undefined {
-  const request = requestsFor(ckey).at(-1);
+  const request = sends.requestsFor(ckey).at(-1);
   return request && request.answer !== "dropped" ? request.answer.msgId : undefined;
 }

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
+import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { type LocalStack, type LocalStackOptions, localStackState, startLocalStack } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
 import { writeLocalState } from "../../infra/local/state.ts";
@@ -186,14 +187,35 @@ export const listedArrivals = (record: Record<string, unknown> | undefined): str
 export async function startSendingPipeline(
   settings: Record<string, string>,
   callbackRepeats: number,
-): Promise<{ pipeline: TestPipeline; simulator: RunningSimulator }> {
+): Promise<{ pipeline: TestPipeline; simulator: RunningSimulator; sends: SendsView }> {
   const pipeline = await startTestPipeline({
     settings,
     simulator: { callbackDelayMs: { min: 20, max: 120 }, callbackRepeats },
     scheduleIntervalMs: 0,
   });
-  if (!pipeline.stack.simulator) throw new Error("the local stack started no simulator");
-  return { pipeline, simulator: pipeline.stack.simulator };
+  const { simulator } = pipeline.stack;
+  if (!simulator) throw new Error("the local stack started no simulator");
+  const record = async (ckey: string) =>
+    (await pipeline.scan("sentMessages")).find((item) => item.ckey === ckey) as SentMessage | undefined;
+  const sends: SendsView = {
+    record,
+    eventually: (ckey, done = (sent) => sent.status !== "sending", timeoutMs = 15_000) =>
+      pipeline.eventually(
+        () => record(ckey),
+        (sent) => sent !== undefined && done(sent),
+        timeoutMs,
+      ) as Promise<SentMessage>,
+    requestsFor: (ckey) => simulator.requests().filter((request) => request.fields.Ckey === ckey),
+  };
+  return { pipeline, simulator, sends };
+}
+
+/** What the sending tests read of a send: its record, and what ToBeText (the simulator) received for it. */
+export interface SendsView {
+  record(ckey: string): Promise<SentMessage | undefined>;
+  /** The record once `done` holds (by default: once it is more than reserved). */
+  eventually(ckey: string, done?: (sent: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
+  requestsFor(ckey: string): ReturnType<RunningSimulator["requests"]>;
 }
 
 /**
