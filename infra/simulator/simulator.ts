@@ -95,6 +95,8 @@ export async function startToBeTextSimulator(options: SimulatorOptions): Promise
   const log = options.log ?? (() => {});
   const plans = new Map<string, Plan>();
   const sends: SendRecord[] = [];
+  /** How many sends each CKey has had: the log says when one comes again. */
+  const sendsPerCKey = new Map<string, number>();
   const poster = new CallbackPoster(options.callbackRetry ?? { retries: 3, firstDelayMs: 1000 }, (attempt) => {
     const { fields } = attempt;
     const status = typeof attempt.status === "number" ? `HTTP ${attempt.status}` : attempt.status;
@@ -130,7 +132,8 @@ export async function startToBeTextSimulator(options: SimulatorOptions): Promise
     const msgId = outcome.errorCode === 200 ? randomBytes(16).toString("hex") : "";
     const masked = { ...fields };
     for (const name of ["Cid", "token"]) if (name in masked) masked[name] = "***";
-    const seen = sends.filter((send) => send.fields.Ckey === ckey).length;
+    const seen = sendsPerCKey.get(ckey) ?? 0;
+    sendsPerCKey.set(ckey, seen + 1);
     sends.push({
       receivedAt,
       fields: masked,
