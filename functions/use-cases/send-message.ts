@@ -142,7 +142,7 @@ export async function sendMessage(
     outcome.sendOutcome === "refused" || outcome.msgId === undefined
       ? undefined
       : await ports.findReportByMsgId(outcome.msgId);
-  const joined = report ? await settleFromReport(command.ckey, report, ports) : undefined;
+  const joined = report ? await settleFromReport(command.ckey, report, ports, written) : undefined;
   return { kind: "sent", outcome, ckey: command.ckey, joined: joined !== undefined };
 }
 
