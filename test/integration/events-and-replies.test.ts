@@ -10,7 +10,7 @@ import { readEventsLog } from "../../infra/local/events-log.ts";
 import type { RunningSimulator } from "../../infra/simulator/simulator.ts";
 import { settingNames } from "../../infra/topology.ts";
 import { inboundSmsEnvelope, statusCallbackEnvelope } from "../support/envelopes.ts";
-import { type SendsView, stackStateDir, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
+import { type SendsView, stackStateDirForTests, startSendingPipeline, type TestPipeline } from "../support/pipeline.ts";
 import { lambdaContext, sqsEvent, sqsRecord } from "../support/sqs.ts";
 import { killAll, runNode } from "./fixtures/processes.ts";
 
@@ -301,17 +301,11 @@ describe("sent.status-changed", () => {
 });
 
 describe("npm run events", () => {
-  let state: Awaited<ReturnType<typeof stackStateDir>>;
-  let dir: string;
-  beforeAll(async () => {
-    state = await stackStateDir(pipeline.stack, "tobetext-events-");
-    ({ dir } = state);
-  });
-  afterAll(() => state?.remove());
+  const stateDir = stackStateDirForTests(() => pipeline.stack, "tobetext-events-");
 
   it("--json prints every event published so far, one JSON object a line, and exits 0", async () => {
     await settled();
-    const run = runNode(["infra/tools/events.ts", "--json"], { TOBETEXT_LOCAL_DIR: dir });
+    const run = runNode(["infra/tools/events.ts", "--json"], { TOBETEXT_LOCAL_DIR: stateDir() });
     expect(await run.exited).toBe(0);
     const logged = await events();
     expect(logged.length).toBeGreaterThan(0);
@@ -331,7 +325,7 @@ describe("npm run events", () => {
     const before = logged.length;
     expect(before).toBeGreaterThan(0);
 
-    const run = runNode(["infra/tools/events.ts", "--json", "--follow"], { TOBETEXT_LOCAL_DIR: dir });
+    const run = runNode(["infra/tools/events.ts", "--json", "--follow"], { TOBETEXT_LOCAL_DIR: stateDir() });
     const ids = () => run.output.map((line) => (JSON.parse(line) as Event).id);
     await pipeline.eventually(
       async () => run.output.length,

@@ -13,7 +13,7 @@ import { inboundSmsEnvelope } from "../support/envelopes.ts";
 import {
   listedArrivals,
   type SendsView,
-  stackStateDir,
+  stackStateDirForTests,
   startSendingPipeline,
   type TestPipeline,
 } from "../support/pipeline.ts";
@@ -25,8 +25,6 @@ const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 
 let pipeline: TestPipeline;
 let sends: SendsView;
-let state: Awaited<ReturnType<typeof stackStateDir>> | undefined;
-let stateDir: string;
 let sequence = 0;
 
 beforeAll(async () => {
@@ -38,14 +36,13 @@ beforeAll(async () => {
     },
     1,
   ));
-  state = await stackStateDir(pipeline.stack, "tobetext-opt-out-");
-  stateDir = state.dir;
 }, 60_000);
 
 afterAll(async () => {
   await pipeline?.stop();
-  await state?.remove();
 });
+
+const stateDir = stackStateDirForTests(() => pipeline.stack, "tobetext-opt-out-");
 
 afterEach(killAll);
 
@@ -307,7 +304,7 @@ describe("npm run records -- --suppressed", () => {
     await eventuallySuppression(out.e164, (item) => item.suppressed);
     await eventuallySuppression(back.e164, (item) => !item.suppressed);
 
-    const run = runNode(["infra/tools/records.ts", "--suppressed", "--json"], { TOBETEXT_LOCAL_DIR: stateDir });
+    const run = runNode(["infra/tools/records.ts", "--suppressed", "--json"], { TOBETEXT_LOCAL_DIR: stateDir() });
     expect(await run.exited, run.errors.join("\n")).toBe(0);
     const listed = run.output.map((line) => JSON.parse(line) as Suppression);
     const numbers = listed.map((item) => item.number);
@@ -320,7 +317,7 @@ describe("npm run records -- --suppressed", () => {
     expect(listed.find((item) => item.number === out.e164)?.evidence.text).toBe("무료수신거부");
 
     const one = runNode(["infra/tools/records.ts", "--suppression", back.asSent, "--json"], {
-      TOBETEXT_LOCAL_DIR: stateDir,
+      TOBETEXT_LOCAL_DIR: stateDir(),
     });
     expect(await one.exited).toBe(0);
     expect(one.output.map((line) => JSON.parse(line).suppressed)).toEqual([false]);
@@ -331,14 +328,14 @@ describe("npm run records -- --suppressed", () => {
     await sms(person.asSent, "수신거부");
     await eventuallySuppression(person.e164, (item) => item.suppressed);
     const refused = runNode(["infra/tools/send.ts", "--to", person.asSent, "--text", "(광고) 안내"], {
-      TOBETEXT_LOCAL_DIR: stateDir,
+      TOBETEXT_LOCAL_DIR: stateDir(),
     });
     expect(await refused.exited).toBe(1);
     expect(refused.errors.join("\n")).toMatch(
       /refused: to opted out \(수신거부\) on .*; mark the request transactional/,
     );
     const sent = runNode(["infra/tools/send.ts", "--to", person.asSent, "--text", "배송 안내", "--transactional"], {
-      TOBETEXT_LOCAL_DIR: stateDir,
+      TOBETEXT_LOCAL_DIR: stateDir(),
     });
     expect(await sent.exited, sent.errors.join("\n")).toBe(0);
   });

@@ -9,7 +9,7 @@ import type { Plan, RunningSimulator } from "../../infra/simulator/simulator.ts"
 import { settingNames } from "../../infra/topology.ts";
 import {
   type SendsView,
-  stackStateDir,
+  stackStateDirForTests,
   startSendingPipeline,
   type TestPipeline,
   testUrlSecret,
@@ -274,16 +274,10 @@ describe("expiry", () => {
 });
 
 describe("npm run send", () => {
-  let state: Awaited<ReturnType<typeof stackStateDir>>;
-  let dir: string;
-  beforeAll(async () => {
-    state = await stackStateDir(pipeline.stack, "tobetext-send-");
-    ({ dir } = state);
-  });
-  afterAll(() => state?.remove());
+  const stateDir = stackStateDirForTests(() => pipeline.stack, "tobetext-send-");
 
   const runSend = async (args: string[]) => {
-    const run = runNode(["infra/tools/send.ts", ...args], { TOBETEXT_LOCAL_DIR: dir });
+    const run = runNode(["infra/tools/send.ts", ...args], { TOBETEXT_LOCAL_DIR: stateDir() });
     const code = await run.exited;
     return { code, output: run.output, errors: run.errors };
   };

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { XMLParser } from "fast-xml-parser";
+import { afterAll, beforeAll } from "vitest";
 import type { SentMessage } from "../../functions/domain/sent-message.ts";
 import { type LocalStack, type LocalStackOptions, localStackState, startLocalStack } from "../../infra/local/stack.ts";
 import { localCredentials, localRegion } from "../../infra/local/stand-ins.ts";
@@ -222,7 +223,23 @@ export interface SendsView {
  * The running stack's state, as `npm start` writes it, in a temporary folder of its own: what the
  * tools (`npm run send`, `events`, `records`...) find through TOBETEXT_LOCAL_DIR. `remove` when done.
  */
-export async function stackStateDir(
+/**
+ * `stackStateDir` for the tests of the file or describe block it is called in: made before them,
+ * removed after them. Returns the folder's path (once made).
+ */
+export function stackStateDirForTests(stack: () => LocalStack, prefix: string): () => string {
+  let state: Awaited<ReturnType<typeof stackStateDir>> | undefined;
+  beforeAll(async () => {
+    state = await stackStateDir(stack(), prefix);
+  });
+  afterAll(() => state?.remove());
+  return () => {
+    if (!state) throw new Error("the stack's state folder is made before the tests");
+    return state.dir;
+  };
+}
+
+async function stackStateDir(
   stack: LocalStack,
   prefix: string,
 ): Promise<{ dir: string; remove: () => Promise<void> }> {
