@@ -239,10 +239,7 @@ export function stackStateDirForTests(stack: () => LocalStack, prefix: string): 
   };
 }
 
-async function stackStateDir(
-  stack: LocalStack,
-  prefix: string,
-): Promise<{ dir: string; remove: () => Promise<void> }> {
+async function stackStateDir(stack: LocalStack, prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   await writeLocalState(localStackState(stack), dir);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
